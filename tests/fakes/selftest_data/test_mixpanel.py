@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.fakes.mixpanel import EXPORT_PATH, ME_PATH, RATE_LIMIT_BODY, MixpanelFake
+from tests.fakes.selftest_data import AppSwitch
 from tests.fakes.server import FakeServer
 
 YESTERDAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
@@ -29,9 +30,17 @@ def fake() -> MixpanelFake:
     return fake
 
 
+@pytest.fixture(scope="module")
+def switch() -> Iterator[tuple[AppSwitch, str]]:
+    switch = AppSwitch()
+    with FakeServer(switch) as server:
+        yield switch, server.url
+
+
 @pytest.fixture
-def client(fake: MixpanelFake) -> Iterator[httpx.Client]:
-    with FakeServer(fake.app) as server, httpx.Client(base_url=server.url) as client:
+def client(switch: tuple[AppSwitch, str], fake: MixpanelFake) -> Iterator[httpx.Client]:
+    switch[0].app = fake.app
+    with httpx.Client(base_url=switch[1]) as client:
         yield client
 
 
