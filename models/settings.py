@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     token_refresh_margin_seconds: int = 600
     connectors: dict[str, ConnectorOverrides] = {}
 
+    @field_validator("jwt_secret", mode="after")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 16:
+            raise ValueError("jwt_secret must be at least 16 characters; use a random string.")
+        return value
+
     @field_validator("connectors", mode="after")
     @classmethod
     def _upper_keys(cls, value: dict[str, ConnectorOverrides]) -> dict[str, ConnectorOverrides]:

@@ -121,6 +121,8 @@ class OAuthState(Model):
     reauthorize = fields.BooleanField(default=False)
     allow_account_change = fields.BooleanField(default=False)
     sealed_verifier = fields.JSONField(null=True)  # PKCE code_verifier, sealed by the vault
+    # Non-secret settings a reauthorization brings; applied only when the new tokens arrive.
+    pending_settings = fields.JSONField(null=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

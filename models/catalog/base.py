@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -111,6 +112,8 @@ class Connector:
     api_url: str | None = None  # base address of the API; may name settings in braces
     default_jobs: tuple[DefaultJob, ...] = ()
     docs_url: str | None = None
+    # Template values computed from settings, for what is really this connector's own.
+    derive_values: Callable[[dict[str, str]], dict[str, str]] | None = None
 
     def __post_init__(self) -> None:
         if self.auth_method is AuthMethod.OAUTH2 and self.requires_authorization and not self.oauth:

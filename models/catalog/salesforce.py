@@ -1,3 +1,5 @@
+from urllib.parse import urlparse
+
 from models.catalog.base import (
     AuthMethod,
     Category,
@@ -10,7 +12,16 @@ from models.catalog.base import (
 )
 
 # https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
-# The login host depends on the environment; {login_host} is filled from `environment`.
+
+
+def _login_host(values: dict[str, str]) -> dict[str, str]:
+    """Sandboxes log in at test.salesforce.com; a My Domain replaces either host."""
+    if values.get("my_domain"):
+        return {"login_host": urlparse(values["my_domain"]).netloc}
+    sandbox = values.get("environment") == "sandbox"
+    return {"login_host": "test.salesforce.com" if sandbox else "login.salesforce.com"}
+
+
 CONNECTOR = Connector(
     key="SFDC",
     name="Salesforce",
@@ -96,4 +107,5 @@ CONNECTOR = Connector(
         ),
     ),
     docs_url="https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/",
+    derive_values=_login_host,
 )

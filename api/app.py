@@ -1,0 +1,60 @@
+"""The ASGI application: GraphQL (HTTP and WebSocket), the OAuth callback, health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from api.context import Context
+from api.health import healthz, readyz
+from api.schema import schema
+from models import settings as config
+from models.errors import Unauthenticated
+from models.settings import Settings
+from workers import runtime
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(request=request, response=response, settings=self.settings)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        try:
+            await context.actor()
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": exc.message}
+            ) from exc
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or config.current()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.runtime = await runtime.startup(settings)
+        try:
+            yield
+        finally:
+            await runtime.shutdown(app.state.runtime)
+
+    graphql = GraphQLApp(settings)
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,148 @@
+"""Connection and its payloads as GraphQL types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.connectors.types import Connector, SourceField
+from api.context import Info
+from api.errors import UserError
+from api.pagination import PageInfo
+from models import credentials, source_hooks
+from models.catalog import get_connector
+from models.lifecycle import ActivityStatus, ConnectionStatus
+from models.pagination import Page
+from models.services import activities as activity_service
+from models.services import jobs as job_service
+from models.tables import Connection as ConnectionRow
+
+if TYPE_CHECKING:
+    from api.activities.types import ActivityPage
+    from api.jobs.types import JobPage
+
+
+@strawberry.type
+class Connection:
+    row: strawberry.Private[ConnectionRow]
+    id: strawberry.ID
+    name: str
+    status: ConnectionStatus
+    settings: JSON
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    authorized_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: ConnectionRow) -> Connection:
+        return cls(
+            row=row,
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            status=row.status,
+            settings=row.settings,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            authorized_at=row.authorized_at,
+        )
+
+    @strawberry.field
+    def connector(self) -> Connector:
+        return Connector.from_catalog(get_connector(self.row.connector_key))
+
+    @strawberry.field(description="Names of secret settings that hold a value; never the value.")
+    def secrets_set(self) -> list[str]:
+        return credentials.names_set(self.row)
+
+    @strawberry.field(description="A FAILED activity of this connection in the last 24 hours.")
+    async def has_recent_failures(self, info: Info) -> bool:
+        return await info.context.loaders.failure_count.load(self.row.id) > 0
+
+    @strawberry.field
+    async def recent_failure_count(self, info: Info) -> int:
+        return await info.context.loaders.failure_count.load(self.row.id)
+
+    @strawberry.field
+    async def jobs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[JobPage, strawberry.lazy("api.jobs.types")]:
+        from api.jobs.types import JobPage
+
+        actor = await info.context.actor()
+        page = await job_service.list_jobs(
+            actor, connection_id=str(self.row.id), first=first, after=after
+        )
+        return JobPage.from_page(page)
+
+    @strawberry.field
+    async def activities(
+        self,
+        info: Info,
+        status: ActivityStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Annotated[ActivityPage, strawberry.lazy("api.activities.types")]:
+        from api.activities.types import ActivityPage
+
+        actor = await info.context.actor()
+        page = await activity_service.list_activities(
+            actor, connection_id=str(self.row.id), status=status, first=first, after=after
+        )
+        return ActivityPage.from_page(page)
+
+    @strawberry.field(
+        description="What this connection can read, from the source where it can tell."
+    )
+    async def source_objects(self) -> list[str]:
+        return await source_hooks.source_objects(self.row)
+
+    @strawberry.field(description="The fields of a source object a job can map.")
+    async def source_fields(self, object: str) -> list[SourceField]:
+        fields = await source_hooks.source_fields(self.row, object)
+        return [SourceField(name=f.name, label=f.label, type=f.type) for f in fields]
+
+
+@strawberry.type
+class ConnectionPage:
+    nodes: list[Connection]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: Page[ConnectionRow]) -> ConnectionPage:
+        return cls(
+            nodes=[Connection.from_row(row) for row in page.nodes],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            total_count=page.total_count,
+        )
+
+
+@strawberry.type
+class ConnectionPayload:
+    connection: Connection | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AuthorizationPayload:
+    connection: Connection | None = None
+    authorization_url: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeletePayload:
+    deleted_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LimitPayload:
+    connector_key: strawberry.ID | None = None
+    max_connections: int | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,11 @@
+"""Page types of the contract: nodes, pageInfo and totalCount."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None

@@ -1,0 +1,72 @@
+"""The event bus: every change of an activity or connection, published per tenant on Redis.
+
+API processes subscribe to their tenants' channels and feed GraphQL subscriptions, so a
+change made by any worker reaches every subscriber on any API process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+
+EventType = Literal["activity", "connection"]
+
+
+@dataclass(frozen=True)
+class Event:
+    type: EventType
+    tenant: str
+    id: str
+    connection_id: str | None = None
+    job_id: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        return cls(**json.loads(raw))
+
+
+def channel(tenant: str) -> str:
+    return f"connections-hub:events:{tenant}"
+
+
+class EventBus:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def publish(self, event: Event) -> None:
+        await self.redis.publish(channel(event.tenant), event.to_json())
+
+    async def listen(self, tenant: str) -> AsyncIterator[Event]:
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(channel(tenant))
+        try:
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    yield Event.from_json(message["data"])
+        finally:
+            await pubsub.unsubscribe(channel(tenant))
+            await pubsub.aclose()
+
+
+_bus: list[EventBus] = []
+
+
+def install(bus: EventBus) -> None:
+    _bus[:] = [bus]
+
+
+def bus() -> EventBus:
+    if not _bus:
+        raise RuntimeError("The event bus is not started; call models.runtime.startup() first.")
+    return _bus[0]
+
+
+async def publish(event: Event) -> None:
+    await bus().publish(event)

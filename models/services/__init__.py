@@ -1,0 +1,1 @@
+"""Service functions: each business operation once, for the API, OAuth callback and workers."""

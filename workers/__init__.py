@@ -1,0 +1,1 @@
+"""Background work: arq tasks, the scheduler, token refresh and the source clients."""
