@@ -38,8 +38,19 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         "allow_private_hosts": True,
         "connectors": {
             key: {"client_id": f"{key.lower()}-client", "client_secret": f"{key.lower()}-secret"}
-            for key in ("SFDC", "HUBSPOT", "ZENDESK", "JIRA", "DYNAMICS", "ZOHO", "PIPEDRIVE",
-                        "SERVICENOW", "INTERCOM", "GONG_IO", "SURVEYMONKEY")
+            for key in (
+                "SFDC",
+                "HUBSPOT",
+                "ZENDESK",
+                "JIRA",
+                "DYNAMICS",
+                "ZOHO",
+                "PIPEDRIVE",
+                "SERVICENOW",
+                "INTERCOM",
+                "GONG_IO",
+                "SURVEYMONKEY",
+            )
         },
     }
     database_url = os.environ.get("CONNECTORS_DATABASE_URL")
