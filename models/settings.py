@@ -60,10 +60,21 @@ class Settings(BaseSettings):
             raise ValueError("jwt_secret must be at least 16 characters; use a random string.")
         return value
 
-    @field_validator("connectors", mode="after")
+    @field_validator("connectors", mode="before")
     @classmethod
-    def _upper_keys(cls, value: dict[str, ConnectorOverrides]) -> dict[str, ConnectorOverrides]:
-        return {key.upper(): overrides for key, overrides in value.items()}
+    def _merge_keys(cls, value: Any) -> Any:
+        """Environment names arrive lower-cased (`sfdc`), the TOML file's as written (`SFDC`):
+        fold them onto one upper-case key, field by field, the environment's fields winning."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, dict[str, Any]] = {}
+        for key, fields in sorted(value.items(), key=lambda item: item[0].isupper()):
+            current = merged.setdefault(key.upper(), {})
+            if isinstance(fields, ConnectorOverrides):
+                fields = fields.model_dump(exclude_none=True)
+            for name, field_value in fields.items():
+                current.setdefault(name, field_value)
+        return merged
 
     @classmethod
     def settings_customise_sources(

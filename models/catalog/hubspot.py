@@ -20,7 +20,8 @@ CONNECTOR = Connector(
     oauth=OAuthEndpoints(
         authorize_url="https://app.hubspot.com/oauth/authorize",
         token_url="https://api.hubapi.com/oauth/v1/token",
-        revoke_url="https://api.hubapi.com/oauth/v1/refresh-tokens/{refresh_token}",
+        # HubSpot revokes by DELETE on this path + "/{refresh_token}".
+        revoke_url="https://api.hubapi.com/oauth/v1/refresh-tokens",
         scopes=(
             "oauth",
             "crm.objects.contacts.read",

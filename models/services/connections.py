@@ -13,11 +13,12 @@ from models.actors import Actor
 from models.authorization import start_authorization
 from models.catalog import Connector, get_connector
 from models.connection_settings import ParsedSettings, parse_settings
-from models.errors import InvalidInput, InvalidState, NameTaken
+from models.errors import DomainError, InvalidInput, InvalidState, NameTaken
 from models.lifecycle import (
     AUTHORIZABLE,
     REVOCABLE,
     ActivityKind,
+    ActivityStatus,
     ConnectionStatus,
     check_connection_transition,
 )
@@ -251,8 +252,20 @@ async def _replace_key_credentials(
     parsed = parse_settings(connector, settings, existing=connection.settings)
     old_secrets = credentials.secret_settings(connection)
     parsed.secrets = {**old_secrets, **parsed.secrets}
-    account = await _check(actor, connector, parsed)
-    _refuse_account_switch(connection, account, allow_account_change)
+    try:
+        account = await _check(actor, connector, parsed)
+        _refuse_account_switch(connection, account, allow_account_change)
+    except DomainError as error:
+        await activities.record(
+            ActivityKind.CONNECTION_REAUTHORIZED,
+            tenant=actor.tenant,
+            actor=actor.user,
+            connection=connection,
+            status=ActivityStatus.FAILED,
+            error=error.message,
+            message="The new credentials were refused; the old ones stay in place.",
+        )
+        raise
     first_activation = connection.authorized_at is None
     check_connection_transition(connection.status, ConnectionStatus.ACTIVE)
     connection.settings = parsed.plain

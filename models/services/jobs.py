@@ -257,18 +257,19 @@ def _check_schedule(schedule: str | None) -> str | None:
 def _check_mappings(mappings: list[Mapping]) -> list[dict[str, Any]]:
     if not mappings:
         raise InvalidInput("Map at least one source field to a target.", field=["fieldMappings"])
-    targets = [m.target.strip() for m in mappings]
+    seen: set[str] = set()
     for index, mapping in enumerate(mappings):
         if not mapping.source.strip() or not mapping.target.strip():
             raise InvalidInput(
                 "Every mapping needs a source field and a target field.",
                 field=["fieldMappings", str(index)],
             )
-        if targets.count(mapping.target.strip()) > 1:
+        if mapping.target.strip() in seen:
             raise InvalidInput(
                 f"Target {mapping.target!r} is mapped twice; map each target once.",
                 field=["fieldMappings", str(index), "target"],
             )
+        seen.add(mapping.target.strip())
     if not any(m.key for m in mappings):
         raise InvalidInput(
             "Mark at least one mapping as key, so reruns update records instead of "
