@@ -15,6 +15,7 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from api.context import Context
 from api.health import healthz, readyz
+from api.oauth_routes import oauth_callback
 from api.schema import schema
 from models import settings as config
 from models.errors import Unauthenticated
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/oauth/callback", oauth_callback),
         WebSocketRoute("/graphql", graphql),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
