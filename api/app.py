@@ -7,16 +7,21 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from api import tracing
 from api.context import Context
 from api.health import healthz, readyz
+from api.metrics import metrics_endpoint
 from api.oauth_routes import oauth_callback
+from api.observability import RequestObservability
 from api.schema import schema
+from api.shutdown import OpenWebSockets, TrackWebSockets
 from models import settings as config
 from models.errors import Unauthenticated
 from models.settings import Settings
@@ -42,6 +47,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or config.current()
+    websockets = OpenWebSockets()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -49,14 +55,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            # Subscriptions first, with a reason, while their event bus still works.
+            await websockets.close_all()
             await runtime.shutdown(app.state.runtime)
+            tracing.flush()
 
     graphql = GraphQLApp(settings)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/oauth/callback", oauth_callback),
         WebSocketRoute("/graphql", graphql),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        *tracing.middleware(settings),
+        Middleware(RequestObservability),
+        Middleware(TrackWebSockets, sockets=websockets),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.websockets = websockets
+    return app

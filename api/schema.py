@@ -13,6 +13,7 @@ from api.connectors.queries import ConnectorQueries
 from api.errors import DomainErrors
 from api.jobs.mutations import JobMutations
 from api.jobs.queries import JobQueries
+from api.metrics import OperationMetrics
 from api.records.queries import RecordQueries
 from api.subscriptions import Subscription
 
@@ -28,7 +29,10 @@ class Mutation(ConnectionMutations, JobMutations, ActivityMutations):
 
 
 schema = strawberry.Schema(
-    query=Query, mutation=Mutation, subscription=Subscription, extensions=[DomainErrors]
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[DomainErrors, OperationMetrics],
 )
 
 

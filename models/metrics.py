@@ -78,9 +78,13 @@ def http_request_finished(method: str, route: str, status: int, seconds: float) 
     HTTP_DURATION.labels(method, route).observe(seconds)
 
 
-def graphql_operation_finished(kind: str, operation: str, ok: bool, seconds: float) -> None:
+def graphql_operation_finished(
+    kind: str, operation: str, ok: bool, seconds: float | None = None
+) -> None:
+    """`seconds` is None for subscriptions: their lifetime is not an execution time."""
     GRAPHQL_OPERATIONS.labels(kind, operation, "ok" if ok else "error").inc()
-    GRAPHQL_DURATION.labels(kind, operation).observe(seconds)
+    if seconds is not None:
+        GRAPHQL_DURATION.labels(kind, operation).observe(seconds)
 
 
 def job_run_finished(
