@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.conftest import create
@@ -55,3 +56,14 @@ async def test_limit_input_is_checked(support: GraphQLClient) -> None:
     assert data["setConnectionLimit"]["userErrors"][0]["code"] == "INVALID_INPUT"
     data = await support.data(SET_LIMIT, tenant="t", key="NOPE", max=1)
     assert data["setConnectionLimit"]["userErrors"][0]["field"] == ["connectorKey"]
+
+
+async def test_concurrent_creates_cannot_break_a_limit(admin: GraphQLClient) -> None:
+    payloads = await asyncio.gather(
+        *(create(admin, "ZENDESK", f"Support {i}", {"subdomain": f"acme{i}"}) for i in range(5))
+    )
+    succeeded = [p for p in payloads if not p["userErrors"]]
+    refused = [p["userErrors"][0]["code"] for p in payloads if p["userErrors"]]
+    assert len(succeeded) == 1
+    assert refused == ["CONNECTION_LIMIT_REACHED"] * 4
+    assert (await admin.data(CONNECTIONS))["connections"]["totalCount"] == 1
