@@ -139,3 +139,30 @@ def support(admin: GraphQLClient) -> GraphQLClient:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def point_connector(settings: Settings) -> Iterator[Any]:
+    """Point a connector's OAuth endpoints and API at a fake for one test, restored after.
+
+    The session settings are shared, so tests never reconfigure them; they replace one
+    connector's overrides: `point_connector("SFDC", api_url=fake.url, token_url=...)`.
+    Unnamed values (client id and secret) stay as the session configured them.
+    """
+    from models.settings import ConnectorOverrides
+
+    saved: dict[str, ConnectorOverrides | None] = {}
+
+    def point(key: str, **overrides: str | None) -> ConnectorOverrides:
+        key = key.upper()
+        saved.setdefault(key, settings.connectors.get(key))
+        values = {**settings.overrides(key).model_dump(), **overrides}
+        settings.connectors[key] = ConnectorOverrides(**values)
+        return settings.connectors[key]
+
+    yield point
+    for key, old in saved.items():
+        if old is None:
+            settings.connectors.pop(key, None)
+        else:
+            settings.connectors[key] = old
