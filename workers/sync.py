@@ -3,6 +3,8 @@
 `sync_job` reads the job's source object and loads it into the tenant's destination object,
 reporting progress as it goes. It raises SourceUnavailable for what may pass (the task retries
 with backoff) and SourceFailed for what will not (the run ends FAILED with that message).
+Pages already loaded stay loaded either way, and an incremental job's cursor is the one that
+matches them: it is saved after each page's load, never before.
 """
 
 from __future__ import annotations
@@ -10,18 +12,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import httpx
+
+import workers.sources  # noqa: F401  (registers every source and its hooks)
+from models.catalog import get_connector
+from models.errors import DomainError
+from models.lifecycle import SyncMode
+from models.services import loading
 from models.tables import Activity, Connection, Job
+from workers.sources.errors import SourceFailed, SourceUnavailable
+from workers.sources.registry import source_for
+from workers.sources.source import Access, Page, ReadPlan, open_session
 
 # Cumulative counts of this run so far: read, written, failed.
 Progress = Callable[[int, int, int], Awaitable[None]]
 
-
-class SourceUnavailable(Exception):
-    """A transient failure at the source (5xx, timeouts, connection errors): retry later."""
-
-
-class SourceFailed(Exception):
-    """A failure that retrying will not fix; the message is the source's own, with no secret."""
+__all__ = ["RunContext", "SourceFailed", "SourceUnavailable", "SyncOutcome", "sync_job"]
 
 
 @dataclass
@@ -43,7 +49,64 @@ class SyncOutcome:
     message: str = ""
 
 
-async def sync_job(run: RunContext) -> SyncOutcome:
-    return SyncOutcome(
-        message="No source client reads this connector yet, so this run read nothing."
+def plan_for(job: Job) -> ReadPlan:
+    incremental = job.sync_mode is SyncMode.INCREMENTAL
+    return ReadPlan(
+        object=job.source_object,
+        fields=tuple(dict.fromkeys(m["source"] for m in job.field_mappings)),
+        since=job.cursor if incremental else None,
+        incremental=incremental,
     )
+
+
+async def sync_job(run: RunContext) -> SyncOutcome:
+    connector = get_connector(run.connection.connector_key)
+    source = source_for(connector.key)
+    if source is None:
+        return SyncOutcome(
+            message=f"No source client reads {connector.name} yet, so this run read nothing."
+        )
+    plan = plan_for(run.job)
+    outcome = SyncOutcome()
+    try:
+        async with open_session(source, Access.of(run.connection)) as session:
+            async for page in source.read(session, plan):
+                await _load_page(run, plan, page, outcome)
+    except httpx.TransportError as exc:  # a stream broken mid-read
+        raise SourceUnavailable(f"{connector.name} stopped answering mid-read ({exc}).") from exc
+    except DomainError as exc:  # a setting that cannot be used (an address, a template)
+        raise SourceFailed(exc.message) from exc
+    outcome.message = _summary(run.job, connector.name, outcome)
+    return outcome
+
+
+async def _load_page(run: RunContext, plan: ReadPlan, page: Page, outcome: SyncOutcome) -> None:
+    job = run.job
+    loaded = await loading.load(
+        job.tenant,
+        job.destination_object,
+        loading.FieldMap.of_job(job),
+        page.records,
+        first_index=outcome.records_read,
+    )
+    outcome.records_read += len(page.records)
+    outcome.records_written += loaded.written
+    outcome.records_failed += loaded.failed
+    room = loading.MAX_DESCRIBED - len(outcome.failures)
+    outcome.failures.extend(loaded.failures[: max(0, room)])
+    if plan.incremental and page.cursor is not None and page.cursor != job.cursor:
+        await loading.save_cursor(job, page.cursor)
+    await run.progress(outcome.records_read, outcome.records_written, outcome.records_failed)
+
+
+def _summary(job: Job, source_name: str, outcome: SyncOutcome) -> str:
+    text = (
+        f"Read {outcome.records_read} {job.source_object} records from {source_name} and "
+        f"loaded {outcome.records_written} into {job.destination_object}."
+    )
+    if outcome.records_failed:
+        text += (
+            f" {outcome.records_failed} could not be loaded, e.g. {outcome.failures[0]}; "
+            "fix the mappings or the source data and run again."
+        )
+    return text

@@ -1,0 +1,9 @@
+"""Source clients: the framework (source, http, auth, paging, hosts, budget) and one module
+per source system. Importing this package registers every source and its hooks."""
+
+from __future__ import annotations
+
+from workers.sources import salesforce
+from workers.sources.registry import SOURCES, register, source_for
+
+__all__ = ["SOURCES", "register", "salesforce", "source_for"]
