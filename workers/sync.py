@@ -54,7 +54,7 @@ def plan_for(job: Job) -> ReadPlan:
     return ReadPlan(
         object=job.source_object,
         fields=tuple(dict.fromkeys(m["source"] for m in job.field_mappings)),
-        since=job.cursor if incremental else None,
+        since=loading.saved_cursor(job) if incremental else None,
         incremental=incremental,
     )
 
@@ -94,7 +94,7 @@ async def _load_page(run: RunContext, plan: ReadPlan, page: Page, outcome: SyncO
     outcome.records_failed += loaded.failed
     room = loading.MAX_DESCRIBED - len(outcome.failures)
     outcome.failures.extend(loaded.failures[: max(0, room)])
-    if plan.incremental and page.cursor is not None and page.cursor != job.cursor:
+    if plan.incremental and page.cursor not in (None, loading.saved_cursor(job)):
         await loading.save_cursor(job, page.cursor)
     await run.progress(outcome.records_read, outcome.records_written, outcome.records_failed)
 

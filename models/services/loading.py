@@ -151,6 +151,13 @@ async def _upsert(tenant: str, object_name: str, rows: list[tuple[str, str]]) ->
 
 
 async def save_cursor(job: Job, cursor: Any) -> None:
-    """Where the next incremental run starts: saved only once the page it covers is loaded."""
-    await Job.filter(id=job.id).update(cursor=cursor)
-    job.cursor = cursor
+    """Where the next incremental run starts: saved only once the page it covers is loaded.
+
+    Kept as {"cursor": value}: a bare string in a JSON column would be read back as JSON text.
+    """
+    await Job.filter(id=job.id).update(cursor={"cursor": cursor})
+    job.cursor = {"cursor": cursor}
+
+
+def saved_cursor(job: Job) -> Any:
+    return job.cursor.get("cursor") if isinstance(job.cursor, dict) else None
