@@ -52,18 +52,19 @@ query($id: ID!) {
 REDIRECT = "http://testserver/oauth/callback"
 
 
-def point_at(point_connector: Any, key: str, fake: VendorFake, url: str, **extra: str) -> None:
+def point_at(
+    point_connector: Any, key: str, fake: VendorFake, url: str, **extra: str | None
+) -> None:
     oauth = fake.oauth
-    point_connector(
-        key,
-        client_id=oauth.client_id,
-        client_secret=oauth.client_secret,
-        authorize_url=url + oauth.authorize_path,
-        token_url=url + oauth.token_path,
-        revoke_url=url + oauth.revoke_path if oauth.revoke_path else None,
-        api_url=url,
-        **extra,
-    )
+    values: dict[str, str | None] = {
+        "client_id": oauth.client_id,
+        "client_secret": oauth.client_secret,
+        "authorize_url": url + oauth.authorize_path,
+        "token_url": url + oauth.token_path,
+        "revoke_url": url + oauth.revoke_path if oauth.revoke_path else None,
+        "api_url": url,
+    }
+    point_connector(key, **{**values, **extra})
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from models import settings as config
 from models.oauth_quirks.base import Inspection, Quirks, RevokeContext, TokenContext
 
 API = "https://api.hubapi.com"
@@ -34,7 +35,7 @@ async def revoke(ctx: RevokeContext) -> str:
     refresh = ctx.tokens.get("refresh_token")
     if not refresh:
         return "HubSpot had no refresh token of this connection to delete."
-    override = ctx.oauth.revoke_url if ctx.oauth else None
+    override = config.current().overrides(ctx.connector.key).revoke_url
     base = override or f"{ctx.api_host(API)}/oauth/v1/refresh-tokens/{{refresh_token}}"
     url = base.replace("{refresh_token}", quote(refresh, safe=""))
     response = await ctx.http.delete(url)
