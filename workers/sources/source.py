@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from models import credentials
+from models import credentials, tokens
 from models import settings as config
 from models.catalog import get_connector
 from models.catalog.base import SourceField
@@ -56,13 +56,12 @@ class Access:
 
     @classmethod
     def of(cls, connection: Connection) -> Access:
-        token_values = credentials.tokens(connection)
         return cls(
             connector_key=connection.connector_key,
             tenant=connection.tenant,
             settings=dict(connection.settings or {}),
             secrets=credentials.secret_settings(connection),
-            extras={k: v for k, v in token_values.items() if not k.endswith("_token")},
+            extras=tokens.token_extras(connection),
             connection=connection,
         )
 

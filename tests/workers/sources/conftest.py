@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from models import credentials
+from models import credentials, tokens
 from models.actors import Actor
 from models.lifecycle import ActivityKind, ActivityStatus, ConnectionStatus
 from models.services import activities, jobs
@@ -29,7 +29,9 @@ mutation ($input: CreateJobInput!) {
   createJob(input: $input) { job { id } userErrors { code message field } }
 }"""
 RECORDS = """
-query ($object: String!) { records(object: $object, first: 200) { nodes totalCount } }"""
+query ($object: String!, $after: String) {
+  records(object: $object, first: 200, after: $after) {
+    nodes totalCount pageInfo { hasNextPage endCursor } } }"""
 
 
 @pytest.fixture(autouse=True)
@@ -55,14 +57,17 @@ async def create_connection(
 
 
 async def activate_oauth(
-    connection: Connection, token_values: dict[str, str], expires_in: int = 3600
+    connection: Connection,
+    token_values: dict[str, str],
+    extras: dict[str, str] | None = None,
+    expires_in: int = 3600,
 ) -> Connection:
     """What a finished authorization leaves behind: sealed tokens, ACTIVE, default jobs."""
     now = activities.now()
     stored = await credentials.replace_if_version(
         connection,
         connection.credential_version,
-        {**connection.secrets, **credentials.sealed_tokens(connection, token_values)},
+        tokens.sealed_grant(connection, token_values, extras or {}),
         status=ConnectionStatus.ACTIVE,
         authorized_at=now,
         token_expires_at=now + timedelta(seconds=expires_in),
@@ -73,10 +78,14 @@ async def activate_oauth(
 
 
 async def oauth_connection(
-    admin: GraphQLClient, key: str, token_values: dict[str, str], **settings: Any
+    admin: GraphQLClient,
+    key: str,
+    token_values: dict[str, str],
+    extras: dict[str, str] | None = None,
+    **settings: Any,
 ) -> Connection:
     connection = await create_connection(admin, key, settings)
-    return await activate_oauth(connection, token_values)
+    return await activate_oauth(connection, token_values, extras)
 
 
 async def default_job(connection: Connection, source_object: str) -> Job:
@@ -147,6 +156,13 @@ async def drive(job: Job) -> Run:
 
 
 async def records(client: GraphQLClient, object_name: str) -> list[dict[str, Any]]:
-    page = (await client.data(RECORDS, object=object_name))["records"]
-    assert page["totalCount"] == len(page["nodes"])
-    return page["nodes"]
+    """Every record of a destination object, as `records(object:)` shows them, page by page."""
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await client.data(RECORDS, object=object_name, after=after))["records"]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            assert page["totalCount"] == len(nodes)
+            return nodes
+        after = page["pageInfo"]["endCursor"]
