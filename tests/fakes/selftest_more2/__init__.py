@@ -1,0 +1,1 @@
+"""Self-tests: each fake behaves as its vendor documents, driven over real HTTP with httpx."""
