@@ -3,7 +3,7 @@ per source system. Importing this package registers every source and its hooks."
 
 from __future__ import annotations
 
-from workers.sources import hubspot, salesforce, zendesk
+from workers.sources import hubspot, jira, salesforce, zendesk
 from workers.sources.registry import SOURCES, register, source_for
 
-__all__ = ["SOURCES", "hubspot", "register", "salesforce", "source_for", "zendesk"]
+__all__ = ["SOURCES", "hubspot", "jira", "register", "salesforce", "source_for", "zendesk"]

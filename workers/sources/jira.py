@@ -1,0 +1,126 @@
+"""Jira Cloud through Atlassian's API gateway: JQL search paged by `nextPageToken`, projects
+and users paged by `startAt`.
+
+https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/
+  (GET /rest/api/3/search/jql: jql, fields, maxResults, nextPageToken, isLast)
+https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/
+https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-user-search/
+https://developer.atlassian.com/cloud/jira/platform/rate-limiting/ (429 with Retry-After)
+
+JQL refuses unbounded searches and reads dates to the minute in the user's time zone, so
+every search is bounded by `updated >=` (the epoch for a full run, the saved cursor floored
+to the minute for an incremental one) and ordered by `updated`; the minute re-read at the
+boundary is absorbed by the upsert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from models.catalog.base import SourceField
+from workers.sources.auth import OAuthBearer
+from workers.sources.budget import Budget
+from workers.sources.errors import SourceFailed
+from workers.sources.paging import Cursor, Offset, Paging, Request, walk
+from workers.sources.registry import register
+from workers.sources.source import Access, Page, ReadPlan, Session, Source, latest
+
+API = "/rest/api/3"
+SEARCH_SIZE = 100
+LIST_SIZE = 50
+EPOCH = "1970-01-01 00:00"
+SEARCH_PAGES = Cursor("nextPageToken", "nextPageToken", done="isLast")
+LISTS: dict[str, tuple[str, str, Paging]] = {
+    "projects": (
+        f"{API}/project/search",
+        "values",
+        Offset("startAt", LIST_SIZE, "values", "isLast"),
+    ),
+    "users": (f"{API}/users/search", "", Offset("startAt", LIST_SIZE, "")),
+}
+TYPES = {"number": "number", "datetime": "datetime", "date": "date", "string": "string"}
+
+
+def jql(plan: ReadPlan) -> str:
+    since = jql_time(plan.since) if plan.incremental and plan.since else EPOCH
+    return f'updated >= "{since}" ORDER BY updated ASC'
+
+
+def jql_time(value: str) -> str:
+    """2024-03-01T10:15:42.000+0000 -> "2024-03-01 10:15" (UTC, to the minute)."""
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError as exc:
+        raise SourceFailed(f"The saved cursor {value!r} is not a Jira timestamp.") from exc
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _flat(value: Any) -> Any:
+    """Jira's small objects (status, project, assignee) as the name a person knows them by."""
+    if isinstance(value, dict):
+        for key in ("name", "displayName", "key", "value"):
+            if key in value:
+                return value[key]
+    return value
+
+
+def _issue(row: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: _flat(value) for name, value in (row.get("fields") or {}).items()}
+    return {**fields, "id": row["id"], "key": row.get("key")}
+
+
+async def read(session: Session, plan: ReadPlan) -> AsyncIterator[Page]:
+    if plan.object == "issues":
+        async for page in _issues(session, plan):
+            yield page
+        return
+    if plan.object not in LISTS:
+        raise SourceFailed(f"Jira reads issues, projects and users, not {plan.object!r}.")
+    path, where, paging = LISTS[plan.object]
+    first = Request("GET", path, params={"startAt": 0, "maxResults": LIST_SIZE})
+    async for body in walk(session.http, first, paging):
+        yield Page(list(body.get(where) or []) if where else list(body))
+
+
+async def _issues(session: Session, plan: ReadPlan) -> AsyncIterator[Page]:
+    wanted = {f.split(".")[0] for f in plan.fields} - {"id", "key"}
+    params = {
+        "jql": jql(plan),
+        "fields": ",".join(sorted(wanted | {"updated"})),
+        "maxResults": SEARCH_SIZE,
+    }
+    async for body in walk(session.http, Request("GET", f"{API}/search/jql", params), SEARCH_PAGES):
+        issues = [_issue(row) for row in body.get("issues") or []]
+        yield Page(issues, latest(issues, "updated", plan.since) if plan.incremental else None)
+
+
+async def describe(session: Session, object_name: str) -> list[SourceField]:
+    if object_name != "issues":
+        raise SourceFailed("Jira describes the fields of issues only.")
+    body = await session.http.json("GET", f"{API}/field")
+    described = [
+        SourceField(
+            f["id"], TYPES.get((f.get("schema") or {}).get("type", ""), "string"), f["name"]
+        )
+        for f in body
+    ]
+    return [SourceField("id", "id", "Issue ID"), SourceField("key", "string", "Key"), *described]
+
+
+def _auth(access: Access) -> OAuthBearer:
+    assert access.connection is not None, "Jira reads need the authorized connection"
+    return OAuthBearer(access.connection)
+
+
+SOURCE = register(
+    Source(
+        key="JIRA",
+        auth=_auth,
+        read=read,
+        domains=("api.atlassian.com",),
+        budget=Budget(10, 1.0),
+        describe=describe,
+    )
+)
