@@ -26,6 +26,7 @@ from models import settings as config
 from models.errors import Unauthenticated
 from models.settings import Settings
 from workers import runtime
+from workers.main import InProcessWorker
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -45,16 +46,22 @@ class GraphQLApp(GraphQL[Context, None]):
             ) from exc
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> Starlette:
+    """The API; `run_worker` also runs an arq worker in this process (`connectors dev`)."""
     settings = settings or config.current()
     websockets = OpenWebSockets()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runtime = await runtime.startup(settings)
+        worker = InProcessWorker(settings, app.state.runtime) if run_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             # Subscriptions first, with a reason, while their event bus still works.
             await websockets.close_all()
             await runtime.shutdown(app.state.runtime)

@@ -9,6 +9,7 @@ from typing import Any
 from croniter import croniter
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from models import dispatch
 from models.actors import SYSTEM, Actor
@@ -147,42 +148,75 @@ async def run_job(actor: Actor, job_id: str, idempotency_key: str | None = None)
     """Queue a run of the job and hand it to the workers; the same key returns the same run."""
     actor.require_admin()
     job = await get_job(actor, job_id)
-    if idempotency_key:
-        earlier = await Activity.get_or_none(tenant=actor.tenant, idempotency_key=idempotency_key)
-        if earlier is not None:
-            return earlier
-    return await queue_run(job, actor.user, idempotency_key=idempotency_key)
+    return await queue_run(job, actor.user, idempotency_key=idempotency_key or None)
 
 
 async def queue_run(job: Job, actor: str, *, idempotency_key: str | None = None) -> Activity:
+    """A QUEUED run, published and handed to the workers once its row is committed."""
     connection = await job.connection
-    if connection.status is not ConnectionStatus.ACTIVE:
-        raise ConnectionNotActive(
-            f"The connection {connection.name!r} is {connection.status.value}; authorize it "
-            "again before running its jobs."
-        )
-    running = await Activity.filter(job_id=job.id, status__in=list(ACTIVE_RUN)).first()
-    if running is not None:
-        raise AlreadyRunning(
-            f"This job already has a {running.status.value} run ({running.id}); wait for it or "
-            "cancel it first."
-        )
     try:
-        activity = await activities.record(
-            ActivityKind.JOB_RUN,
+        activity, created = await _insert_run(job, connection, actor, idempotency_key)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # A retried request with the same key raced us (on another process) and won.
+        return _same_job(await _by_key(job.tenant, idempotency_key), job)
+    if created:
+        await activities.publish(activity)
+        await dispatch.current().enqueue_run(activity)
+    return activity
+
+
+async def _insert_run(
+    job: Job, connection: Connection, actor: str, idempotency_key: str | None
+) -> tuple[Activity, bool]:
+    """The run to hand out, and whether it is new; refuses a second active run of the job."""
+    async with in_transaction():
+        # Locking the job row makes check-then-insert atomic: a concurrent runJob waits here
+        # and then sees this run (SQLite serializes transactions anyway).
+        await Job.select_for_update().filter(id=job.id).first()
+        earlier = await _by_key(job.tenant, idempotency_key) if idempotency_key else None
+        if earlier is not None:
+            return _same_job(earlier, job), False
+        if connection.status is not ConnectionStatus.ACTIVE:
+            raise ConnectionNotActive(
+                f"The connection {connection.name!r} is {connection.status.value}; authorize "
+                "it again before running its jobs."
+            )
+        running = await Activity.filter(job_id=job.id, status__in=list(ACTIVE_RUN)).first()
+        if running is not None:
+            raise AlreadyRunning(
+                f"This job already has a {running.status.value} run ({running.id}); wait for "
+                "it or cancel it first."
+            )
+        activity = await Activity.create(
             tenant=job.tenant,
-            actor=actor,
-            connection=connection,
-            job=job,
+            kind=ActivityKind.JOB_RUN,
             status=ActivityStatus.QUEUED,
+            connection=connection,
+            connection_name=connection.name,
+            job=job,
+            actor=actor,
             idempotency_key=idempotency_key,
             message=f"Run of {job.name!r} queued by {actor}.",
         )
-    except IntegrityError:
-        # A retried request with the same key raced us and won: return its run.
-        return await Activity.get(tenant=job.tenant, idempotency_key=idempotency_key)
-    await dispatch.current().enqueue_run(activity)
-    return activity
+        return activity, True
+
+
+async def _by_key(tenant: str, idempotency_key: str | None) -> Activity | None:
+    return await Activity.get_or_none(tenant=tenant, idempotency_key=idempotency_key)
+
+
+def _same_job(earlier: Activity | None, job: Job) -> Activity:
+    if earlier is None:
+        raise InvalidState("That idempotency key's run could not be read; try again.")
+    if earlier.job_id != job.id:
+        raise InvalidInput(
+            "This idempotency key was already used for a run of another job; send a new key "
+            "for each new run.",
+            field=["idempotencyKey"],
+        )
+    return earlier
 
 
 async def cancel_activity(actor: Actor, activity_id: str) -> Activity:
@@ -206,10 +240,12 @@ async def cancel_active_runs(connection: Connection, reason: str) -> None:
 
 async def _abort_runs(query: QuerySet[Activity], reason: str) -> None:
     for activity in await query:
-        await activities.transition(
+        # Only a run this call moved to CANCELLED is aborted: one that finished meanwhile
+        # keeps its own ending.
+        if await activities.transition(
             activity, ActivityStatus.CANCELLED, message=f"Cancelled: {reason}."
-        )
-        await dispatch.current().abort_run(activity)
+        ):
+            await dispatch.current().abort_run(activity)
 
 
 async def create_default_jobs(connection: Connection, actor: Actor) -> list[Job]:
