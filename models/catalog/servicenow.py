@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from models.catalog.base import (
     AuthMethod,
     Category,
@@ -10,6 +12,19 @@ from models.catalog.base import (
 
 # https://docs.servicenow.com/bundle/latest/page/administer/security/concept/c_OAuthAuthorizationCodeFlow.html
 # https://developer.servicenow.com/dev.do#!/reference/api/latest/rest/c_TableAPI
+SUFFIX = ".service-now.com"
+
+
+def _instance_host(values: dict[str, str]) -> dict[str, str]:
+    """`acme`, `acme.service-now.com` and `https://acme.service-now.com/` all name one host;
+    whatever else was typed stays as it is, for the source's host check to judge."""
+    typed = values.get("instance", "").strip()
+    if "://" in typed:
+        typed = urlsplit(typed).netloc
+    typed = typed.rstrip("/").lower().removesuffix(SUFFIX)
+    return {"instance_host": typed + SUFFIX} if typed else {}
+
+
 CONNECTOR = Connector(
     key="SERVICENOW",
     name="ServiceNow",
@@ -19,12 +34,12 @@ CONNECTOR = Connector(
     supports_multiple_connections=False,
     settings=(Setting("instance", "Instance name", help="e.g. acme for acme.service-now.com"),),
     oauth=OAuthEndpoints(
-        authorize_url="https://{instance}.service-now.com/oauth_auth.do",
-        token_url="https://{instance}.service-now.com/oauth_token.do",
-        revoke_url="https://{instance}.service-now.com/oauth_revoke_token.do",
+        authorize_url="https://{instance_host}/oauth_auth.do",
+        token_url="https://{instance_host}/oauth_token.do",
+        revoke_url="https://{instance_host}/oauth_revoke_token.do",
         scopes=("useraccount",),
     ),
-    api_url="https://{instance}.service-now.com",
+    api_url="https://{instance_host}",
     objects=(
         obj(
             "incident",
@@ -55,4 +70,5 @@ CONNECTOR = Connector(
         ),
     ),
     docs_url="https://developer.servicenow.com/dev.do#!/reference/api/latest/rest/c_TableAPI",
+    derive_values=_instance_host,
 )
