@@ -17,6 +17,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from api import tracing
 from api.context import Context
 from api.health import healthz, readyz
+from api.inbound_routes import ROUTES as INBOUND_ROUTES
 from api.metrics import metrics_endpoint
 from api.oauth_routes import oauth_callback
 from api.observability import RequestObservability
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/oauth/callback", oauth_callback),
+        *INBOUND_ROUTES,
         WebSocketRoute("/graphql", graphql),
     ]
     middleware = [

@@ -8,6 +8,7 @@ from api.connections.types import (
     Connection,
     ConnectionPayload,
     DeletePayload,
+    IssuedCredential,
     LimitPayload,
 )
 from api.context import Info
@@ -33,6 +34,7 @@ def _authorization(start: AuthorizationStart) -> AuthorizationPayload:
     return AuthorizationPayload(
         connection=Connection.from_row(start.connection),
         authorization_url=start.authorization_url,
+        issued_credential=IssuedCredential(**vars(start.issued)) if start.issued else None,
     )
 
 

@@ -17,6 +17,7 @@ from models.catalog import get_connector
 from models.lifecycle import ActivityStatus, ConnectionStatus
 from models.pagination import Page
 from models.services import activities as activity_service
+from models.services import inbound
 from models.services import jobs as job_service
 from models.tables import Connection as ConnectionRow
 
@@ -58,6 +59,13 @@ class Connection:
     @strawberry.field(description="Names of secret settings that hold a value; never the value.")
     def secrets_set(self) -> list[str]:
         return credentials.names_set(self.row)
+
+    @strawberry.field(
+        description="Where data is pushed to this connection (Segment's webhook URL, the "
+        "Gainsight API's records endpoint); null for connections that read from a source."
+    )
+    def inbound_url(self) -> str | None:
+        return inbound.endpoint(self.row)
 
     @strawberry.field(description="A FAILED activity of this connection in the last 24 hours.")
     async def has_recent_failures(self, info: Info) -> bool:
@@ -128,10 +136,20 @@ class ConnectionPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(
+    description="A secret issued for pushing data in: shown in this payload once, never again."
+)
+class IssuedCredential:
+    name: str = strawberry.field(description="signingSecret (Segment) or accessKey.")
+    value: str
+    endpoint: str = strawberry.field(description="Where the sender posts, using `value`.")
+
+
 @strawberry.type
 class AuthorizationPayload:
     connection: Connection | None = None
     authorization_url: str | None = None
+    issued_credential: IssuedCredential | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -29,6 +29,13 @@ class AuthMethod(StrEnum):
     ACCESS_KEY = "ACCESS_KEY"
 
 
+class Inbound(StrEnum):
+    """How data reaches a connector that is pushed to, not read (models/services/inbound)."""
+
+    WEBHOOK = "WEBHOOK"  # the source posts signed events to a per-connection URL
+    ACCESS_KEY = "ACCESS_KEY"  # a partner pushes records with an access key "Authorize" issues
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -114,6 +121,7 @@ class Connector:
     docs_url: str | None = None
     # Template values computed from settings, for what is really this connector's own.
     derive_values: Callable[[dict[str, str]], dict[str, str]] | None = None
+    inbound: Inbound | None = None  # pushed to this service instead of read from the source
 
     def __post_init__(self) -> None:
         if self.auth_method is AuthMethod.OAUTH2 and self.requires_authorization and not self.oauth:

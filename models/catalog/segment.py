@@ -1,7 +1,17 @@
-from models.catalog.base import AuthMethod, Category, Connector, DefaultJob, obj
+from models.catalog.base import (
+    AuthMethod,
+    Category,
+    Connector,
+    DefaultJob,
+    Inbound,
+    Setting,
+    obj,
+)
 
-# https://segment.com/docs/connections/destinations/catalog/actions-webhook/
-# Segment pushes events to a per-connection webhook URL, signed with a secret we issue.
+# Segment pushes events to a per-connection webhook URL of this service, signed with a shared
+# secret issued when the connection is saved (X-Signature: hex HMAC-SHA1 of the body):
+# https://segment.com/docs/connections/destinations/catalog/webhooks/
+# https://segment.com/docs/connections/spec/ (track, identify, group)
 CONNECTOR = Connector(
     key="SEGMENT_IO",
     name="Segment",
@@ -9,7 +19,16 @@ CONNECTOR = Connector(
     auth_method=AuthMethod.API_KEY,
     requires_authorization=False,
     supports_multiple_connections=True,
-    settings=(),
+    settings=(
+        Setting(
+            "requests_per_minute",
+            "Deliveries accepted a minute",
+            type="integer",
+            required=False,
+            default=600,
+            help="Beyond this the webhook answers 429 and Segment retries later.",
+        ),
+    ),
     objects=(
         obj(
             "track",
@@ -33,8 +52,31 @@ CONNECTOR = Connector(
                 ("event", "name", False),
                 ("userId", "user_id", False),
                 ("timestamp", "occurred_at", False),
+                ("properties", "properties", False),
+            ),
+        ),
+        DefaultJob(
+            "Segment identified users",
+            "identify",
+            "person",
+            (
+                ("userId", "external_id", True),
+                ("traits.email", "email", False),
+                ("traits.name", "name", False),
+                ("timestamp", "seen_at", False),
+            ),
+        ),
+        DefaultJob(
+            "Segment groups",
+            "group",
+            "company",
+            (
+                ("groupId", "external_id", True),
+                ("traits.name", "name", False),
+                ("timestamp", "seen_at", False),
             ),
         ),
     ),
-    docs_url="https://segment.com/docs/connections/spec/",
+    docs_url="https://segment.com/docs/connections/destinations/catalog/webhooks/",
+    inbound=Inbound.WEBHOOK,
 )

@@ -24,7 +24,7 @@ from models.lifecycle import (
 )
 from models.oauth_endpoints import resolve_oauth
 from models.pagination import Page, paginate
-from models.services import activities, jobs
+from models.services import activities, inbound, jobs
 from models.services.lookups import get_connection, visible_connections
 from models.tables import Connection, ConnectionLimit
 
@@ -35,6 +35,8 @@ MAX_NAME = 200
 class AuthorizationStart:
     connection: Connection
     authorization_url: str | None
+    # A secret shown once (a webhook's signing secret, an inbound access key) and its address.
+    issued: inbound.IssuedCredential | None = None
 
 
 async def list_connections(
@@ -98,8 +100,9 @@ async def create_connection(
     if connection.status is ConnectionStatus.ACTIVE:
         await jobs.create_default_jobs(connection, actor)
     url = await start_authorization(connection, actor) if oauth_login else None
+    issued = await inbound.on_create(connection, actor)
     await publish(connection)
-    return AuthorizationStart(connection, url)
+    return AuthorizationStart(connection, url, issued)
 
 
 async def update_connection(
@@ -164,6 +167,8 @@ async def authorize_connection(actor: Actor, connection_id: str) -> Authorizatio
     actor.require_admin()
     connection = await get_connection(actor, connection_id)
     connector = get_connector(connection.connector_key)
+    if connector.inbound is not None and connector.requires_authorization:
+        return AuthorizationStart(connection, None, await inbound.issue(actor, connection))
     if connector.oauth is None or not connector.requires_authorization:
         raise InvalidState(
             f"{connector.name} connections do not log in at the source; to replace their "
@@ -226,6 +231,9 @@ async def reauthorize_connection(
             pending_settings=parsed.plain,
         )
         return AuthorizationStart(connection, url)
+    if connector.inbound is not None:
+        issued = await inbound.issue(actor, connection, reissue=True)
+        return AuthorizationStart(connection, None, issued)
     await _replace_key_credentials(actor, connection, connector, settings, allow_account_change)
     return AuthorizationStart(connection, None)
 
