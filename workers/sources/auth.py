@@ -15,7 +15,7 @@ from typing import Protocol
 
 import httpx
 
-from models import tokens
+from models import credentials, tokens
 from models.tables import Connection
 
 
@@ -34,30 +34,56 @@ class NoAuth:
 
 
 class OAuthBearer:
-    """The connection's OAuth access token; refreshed ahead of expiry by models.tokens."""
+    """The connection's OAuth access token; refreshed ahead of expiry by models.tokens.
 
-    def __init__(self, connection: Connection) -> None:
+    `scheme` is the word before the token: "Bearer", or a vendor's own ("Zoho-oauthtoken").
+    """
+
+    def __init__(self, connection: Connection, scheme: str = "Bearer") -> None:
         self.connection = connection
+        self.scheme = scheme
 
     async def apply(self, request: httpx.Request) -> None:
         token = await tokens.access_token(self.connection)
-        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers["Authorization"] = f"{self.scheme} {token}"
 
     async def renew(self) -> bool:
         self.connection = await tokens.refresh(self.connection, force=True)
         return True
 
 
-class Basic:
-    def __init__(self, username: str, password: str) -> None:
-        raw = f"{username}:{password}".encode()
-        self._header = "Basic " + base64.b64encode(raw).decode()
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+class KeyAuth:
+    """Credentials from the connection's own settings (keys, service accounts).
+
+    After a 401 they are read again from the connection once: an admin may have replaced
+    them (reauthorizeConnection) while this run was going.
+    """
+
+    def __init__(
+        self,
+        connection: Connection | None,
+        secrets: dict[str, str],
+        sign: Callable[[httpx.Request, dict[str, str]], Awaitable[None]],
+    ) -> None:
+        self.connection = connection
+        self.secrets = secrets
+        self.sign = sign
 
     async def apply(self, request: httpx.Request) -> None:
-        request.headers["Authorization"] = self._header
+        await self.sign(request, self.secrets)
 
     async def renew(self) -> bool:
-        return False
+        if self.connection is None:
+            return False
+        await self.connection.refresh_from_db()
+        fresh = credentials.secret_settings(self.connection)
+        changed = fresh != self.secrets
+        self.secrets = fresh
+        return changed
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """One rate budget per source account, shared by every job of a connection, in Redis.
 
-Each request takes one unit of the connection's budget (`requests` per `seconds`, a fixed
-window in Redis, so workers in other processes count against the same window). A 429 with
+Each request takes one unit of the connection's budget: at most `requests` in any sliding
+window of `seconds` (a log of send times in a Redis sorted set, timed by the Redis clock, so
+workers in other processes and on other machines count against the same window). A 429 with
 Retry-After pauses the whole connection, not just the request that met it: the other jobs of
 that connection would only meet the same answer.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -18,17 +20,26 @@ from models import events
 
 PREFIX = "connections-hub:budget:"
 
-# Count one request in a window; the key outlives its window a little, then goes.
-_COUNT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return count
+# Admit one request if the window has room (answer 0), else answer the milliseconds until
+# the oldest request in the window leaves it.
+_TAKE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now + 1)
 """
 
 
 @dataclass(frozen=True)
 class Budget:
-    """At most `requests` requests per `seconds` to one source account."""
+    """At most `requests` requests in any `seconds` to one source account."""
 
     requests: int
     seconds: float = 1.0
@@ -46,15 +57,15 @@ class SharedBudget:
 
     async def take(self) -> None:
         """Wait until this connection may send one more request."""
+        window_ms = max(1, int(self.budget.seconds * 1000))
         while True:
             await self._wait_out_pause()
-            window_ms = max(1, int(self.budget.seconds * 1000))
-            now_ms = int(time.time() * 1000)
-            window = now_ms // window_ms
-            count = await self.redis.eval(_COUNT, 1, f"{self.key}:{window}", window_ms * 2)
-            if int(count) <= self.budget.requests:
+            wait_ms = await self.redis.eval(
+                _TAKE, 1, self.key, window_ms, self.budget.requests, uuid.uuid4().hex
+            )
+            if not int(wait_ms):
                 return
-            await asyncio.sleep(((window + 1) * window_ms - now_ms) / 1000)
+            await asyncio.sleep(int(wait_ms) / 1000)
 
     async def pause(self, seconds: float) -> None:
         """Hold every request of this connection for `seconds` (the source said Retry-After)."""

@@ -10,8 +10,8 @@
   is SourceFailed: an admin must reauthorize.
 - Any other 4xx is SourceFailed with the source's own message.
 - An absolute URL the source hands back (a next page) keeps its path but goes to the
-  configured base address: through the operator's proxy, never to a host of the source's
-  choosing.
+  configured base address (`resolve`, applied by paging.walk): through the operator's proxy,
+  never to a host of the source's choosing.
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ class SourceHttp:
         while True:
             await self.budget.take()
             response = await self._try(method, url, stream, attempt, kwargs)
-            if response is not None and response.is_success:
+            if response is not None and (response.is_success or response.status_code == 304):
+                # 304 answers a conditional request the source client made (If-Modified-Since).
                 return response
             if response is not None:
                 await self._judge(response, attempt)
@@ -180,7 +181,7 @@ class SourceHttp:
     async def _try(
         self, method: str, url: str, stream: bool, attempt: _Attempt, kwargs: dict[str, Any]
     ) -> httpx.Response | None:
-        request = self.client.build_request(method, self.resolve(url), **kwargs)
+        request = self.client.build_request(method, url, **kwargs)
         await self._authorize(request)
         try:
             return await self.client.send(request, stream=stream)

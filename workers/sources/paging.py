@@ -48,7 +48,10 @@ class Request:
 
 
 def dig(body: Any, path: str) -> Any:
-    """`dig(body, "paging.next.after")`; None where any step is missing."""
+    """`dig(body, "paging.next.after")`; None where any step is missing. A key that itself
+    holds dots (OData's `@odata.nextLink`) is taken whole first."""
+    if isinstance(body, dict) and path in body:
+        return body[path]
     value = body
     for step in path.split(".") if path else ():
         if not isinstance(value, dict):
@@ -163,7 +166,7 @@ async def walk(http: SourceHttp, first: Request, paging: Paging) -> AsyncIterato
     while request is not None:
         response = await http.send(
             request.method,
-            request.url,
+            http.resolve(request.url),
             params=request.params or None,
             json=request.json,
             headers=request.headers or None,
@@ -183,6 +186,8 @@ async def walk(http: SourceHttp, first: Request, paging: Paging) -> AsyncIterato
 
 
 def _json(http: SourceHttp, response: httpx.Response) -> Any:
+    if response.status_code in (204, 304):  # no content, or nothing changed: no page body
+        return None
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

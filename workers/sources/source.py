@@ -93,6 +93,8 @@ class Source:
     read: Reader
     domains: tuple[str, ...]  # a user-supplied API host must be under one of these
     api_url: str | None = None  # template; None: the catalog's
+    # Template values of the source's own (a region's host), beside settings and extras.
+    values: Callable[[Access], dict[str, str]] | None = None
     budget: Budget = DEFAULT_BUDGET
     dialect: Dialect = DEFAULT_DIALECT
     headers: dict[str, str] = field(default_factory=dict)
@@ -121,7 +123,8 @@ def api_base(source: Source, access: Access) -> str:
     filled from settings and token extras, its host checked."""
     connector = get_connector(source.key)
     template = source.api_url or connector.api_url or ""
-    values = template_values(connector, {**access.settings, **access.extras})
+    own = source.values(access) if source.values else {}
+    values = template_values(connector, {**access.settings, **access.extras, **own})
     override = config.current().overrides(source.key).api_url
     if override:
         path = urlsplit(template).path if template.startswith(("https://", "http://")) else ""
