@@ -8,7 +8,8 @@ from models.catalog.base import (
 )
 
 # https://developers.intercom.com/docs/build-an-integration/learn-more/authentication/setting-up-oauth
-# Intercom access tokens do not expire and come without a refresh token.
+# Intercom access tokens do not expire and come without a refresh token. Timestamps are Unix
+# seconds; conversations and contacts are read by search, companies by scroll.
 CONNECTOR = Connector(
     key="INTERCOM",
     name="Intercom",
@@ -25,13 +26,13 @@ CONNECTOR = Connector(
     objects=(
         obj(
             "conversations",
-            "id:id title state open:boolean priority created_at:datetime updated_at:datetime",
+            "id:id title state open:boolean priority created_at:integer updated_at:integer",
             cursor="updated_at",
         ),
         obj(
-            "contacts", "id:id email name role external_id updated_at:datetime", cursor="updated_at"
+            "contacts", "id:id email name role external_id updated_at:integer", cursor="updated_at"
         ),
-        obj("companies", "id:id company_id name website updated_at:datetime", cursor="updated_at"),
+        obj("companies", "id:id company_id name website updated_at:integer", cursor="updated_at"),
     ),
     default_jobs=(
         DefaultJob(
@@ -39,6 +40,23 @@ CONNECTOR = Connector(
             "conversations",
             "conversation",
             (("id", "external_id", True), ("title", "title", False), ("state", "status", False)),
+        ),
+        DefaultJob(
+            "Intercom contacts",
+            "contacts",
+            "person",
+            (
+                ("id", "external_id", True),
+                ("email", "email", False),
+                ("name", "name", False),
+                ("role", "role", False),
+            ),
+        ),
+        DefaultJob(
+            "Intercom companies",
+            "companies",
+            "company",
+            (("id", "external_id", True), ("name", "name", False), ("website", "website", False)),
         ),
     ),
     docs_url="https://developers.intercom.com/docs/references/rest-api/api.intercom.io/",
