@@ -66,6 +66,10 @@ def is_429(response: httpx.Response) -> bool:
     return response.status_code == 429
 
 
+def never(response: httpx.Response) -> bool:
+    return False
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds to wait, from Retry-After as seconds or as an HTTP date."""
     raw = response.headers.get("retry-after", "").strip()
@@ -114,6 +118,9 @@ class Dialect:
     message: Callable[[httpx.Response], str] = error_message
     rate_limited: Callable[[httpx.Response], bool] = is_429
     retry_after: Callable[[httpx.Response], float | None] = retry_after
+    # An error status that only means "nothing here" (Gong's 404 for a range without calls):
+    # handed back like a success, for the reader to find no records in.
+    no_data: Callable[[httpx.Response], bool] = never
 
 
 class SourceHttp:
@@ -172,11 +179,14 @@ class SourceHttp:
         while True:
             await self.budget.take()
             response = await self._try(method, url, stream, attempt, kwargs)
-            if response is not None and (response.is_success or response.status_code == 304):
-                # 304 answers a conditional request the source client made (If-Modified-Since).
+            if response is not None and self._usable(response):
                 return response
             if response is not None:
                 await self._judge(response, attempt)
+
+    def _usable(self, response: httpx.Response) -> bool:
+        # 304 answers a conditional request the source client made (If-Modified-Since).
+        return response.is_success or response.status_code == 304 or self.dialect.no_data(response)
 
     async def _try(
         self, method: str, url: str, stream: bool, attempt: _Attempt, kwargs: dict[str, Any]
