@@ -32,7 +32,11 @@ def test_toml_file_with_environment_winning(
     assert settings.overrides("SFDC").api_url == "https://proxy.example.com"
 
 
-def test_embedded_default_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+def test_embedded_default_is_a_sqlite_file_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTORS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CONNECTORS_REDIS_URL", raising=False)
     settings = Settings(data_dir=tmp_path)
     assert settings.resolved_database_url == f"sqlite://{tmp_path.resolve()}/connectors.sqlite3"
     assert settings.redis_url is None
