@@ -59,8 +59,8 @@ def basic(username: str, password: str) -> str:
 class KeyAuth:
     """Credentials from the connection's own settings (keys, service accounts).
 
-    After a 401 they are read again from the connection once: an admin may have replaced
-    them (reauthorizeConnection) while this run was going.
+    After a 401 they are read again from the connection and tried once more: an admin may
+    have replaced them (reauthorizeConnection) while this run was going.
     """
 
     def __init__(
@@ -80,10 +80,8 @@ class KeyAuth:
         if self.connection is None:
             return False
         await self.connection.refresh_from_db()
-        fresh = credentials.secret_settings(self.connection)
-        changed = fresh != self.secrets
-        self.secrets = fresh
-        return changed
+        self.secrets = credentials.secret_settings(self.connection)
+        return True
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,10 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def is_401(response: httpx.Response) -> bool:
+    return response.status_code == 401
+
+
 def error_message(response: httpx.Response) -> str:
     """The source's own words from an error answer: the usual JSON shapes, else the text."""
     try:
@@ -117,6 +121,7 @@ class Dialect:
 
     message: Callable[[httpx.Response], str] = error_message
     rate_limited: Callable[[httpx.Response], bool] = is_429
+    unauthorized: Callable[[httpx.Response], bool] = is_401
     retry_after: Callable[[httpx.Response], float | None] = retry_after
     # An error status that only means "nothing here" (Gong's 404 for a range without calls):
     # handed back like a success, for the reader to find no records in.
@@ -206,11 +211,12 @@ class SourceHttp:
         await response.aread()
         await response.aclose()
         message = self.dialect.message(response)
-        if response.status_code == 401 and not attempt.renewed:
+        unauthorized = self.dialect.unauthorized(response)
+        if unauthorized and not attempt.renewed:
             attempt.renewed = True
             if await self._renew():
                 return
-        if response.status_code == 401:
+        if unauthorized:
             raise SourceFailed(
                 f"{self.name} refused the credentials: {message} Reauthorize the connection."
             )

@@ -18,7 +18,7 @@ back a second time: a source that hands out the same cursor again would loop for
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -158,8 +158,13 @@ class Partitions:
         return following, f"{state['url']}#{state['index']}"
 
 
-async def walk(http: SourceHttp, first: Request, paging: Paging) -> AsyncIterator[Any]:
-    """Send `first` and each next request; yield every page's JSON body."""
+async def walk(
+    http: SourceHttp,
+    first: Request,
+    paging: Paging,
+    parse: Callable[[SourceHttp, httpx.Response], Any] | None = None,
+) -> AsyncIterator[Any]:
+    """Send `first` and each next request; yield every page's body (JSON unless `parse`)."""
     seen: set[str] = set()
     state: dict[str, Any] = {}
     request: Request | None = first
@@ -171,7 +176,7 @@ async def walk(http: SourceHttp, first: Request, paging: Paging) -> AsyncIterato
             json=request.json,
             headers=request.headers or None,
         )
-        body = _json(http, response)
+        body = (parse or _json)(http, response)
         yield body
         step = paging.next(request, response, body, state)
         if step is None:
