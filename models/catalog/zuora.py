@@ -10,6 +10,19 @@ from models.catalog.base import (
 )
 
 # https://developer.zuora.com/v1-api-reference/api/authentication/ (OAuth client credentials)
+# https://developer.zuora.com/v1-api-reference/ (one REST host per environment)
+HOSTS = {
+    "US Production": "rest.zuora.com",
+    "US Sandbox": "rest.apisandbox.zuora.com",
+    "EU Production": "rest.eu.zuora.com",
+    "EU Sandbox": "rest.sandbox.eu.zuora.com",
+}
+
+
+def _host(values: dict[str, str]) -> dict[str, str]:
+    return {"zuora_host": HOSTS.get(values.get("environment", ""), HOSTS["US Production"])}
+
+
 CONNECTOR = Connector(
     key="ZUORA",
     name="Zuora",
@@ -18,16 +31,11 @@ CONNECTOR = Connector(
     requires_authorization=False,
     supports_multiple_connections=False,
     settings=(
-        choice(
-            "environment",
-            "Environment",
-            ("US Production", "US Sandbox", "EU Production", "EU Sandbox"),
-            "US Production",
-        ),
+        choice("environment", "Environment", tuple(HOSTS), "US Production"),
         Setting("client_id", "OAuth client ID"),
         secret("client_secret", "OAuth client secret"),
     ),
-    api_url="https://rest.zuora.com",
+    api_url="https://{zuora_host}",
     objects=(
         obj(
             "Account",
@@ -54,4 +62,5 @@ CONNECTOR = Connector(
         ),
     ),
     docs_url="https://developer.zuora.com/v1-api-reference/",
+    derive_values=_host,
 )
