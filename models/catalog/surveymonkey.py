@@ -7,7 +7,15 @@ from models.catalog.base import (
     obj,
 )
 
-# https://api.surveymonkey.com/v3/docs#authentication (long-lived tokens, no refresh token)
+# https://api.surveymonkey.com/v3/docs#authentication (long-lived tokens, no refresh token;
+# `access_url` in the token response is the account's data centre, e.g. api.eu.surveymonkey.com)
+US_API = "https://api.surveymonkey.com"
+
+
+def _api_host(values: dict[str, str]) -> dict[str, str]:
+    return {"api_host": values.get("access_url") or US_API}
+
+
 CONNECTOR = Connector(
     key="SURVEYMONKEY",
     name="SurveyMonkey",
@@ -21,7 +29,7 @@ CONNECTOR = Connector(
         token_url="https://api.surveymonkey.com/oauth/token",
         scopes=("surveys_read", "responses_read", "responses_read_detail"),
     ),
-    api_url="https://api.surveymonkey.com",
+    api_url="{api_host}",
     objects=(
         obj(
             "surveys",
@@ -36,6 +44,12 @@ CONNECTOR = Connector(
     ),
     default_jobs=(
         DefaultJob(
+            "SurveyMonkey surveys",
+            "surveys",
+            "survey",
+            (("id", "external_id", True), ("title", "title", False)),
+        ),
+        DefaultJob(
             "SurveyMonkey responses",
             "responses",
             "survey_response",
@@ -47,4 +61,5 @@ CONNECTOR = Connector(
         ),
     ),
     docs_url="https://api.surveymonkey.com/v3/docs",
+    derive_values=_api_host,
 )
