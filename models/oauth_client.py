@@ -32,7 +32,13 @@ class TokenRefused(Exception):
 
     @property
     def for_good(self) -> bool:
-        return self.error in {"invalid_grant", "unauthorized_client", "access_denied"}
+        # Zoho says `invalid_code` (HTTP 200) where RFC 6749 says `invalid_grant`.
+        return self.error in {
+            "invalid_grant",
+            "invalid_code",
+            "unauthorized_client",
+            "access_denied",
+        }
 
 
 class SourceUnreachable(Exception):
