@@ -10,7 +10,9 @@ import pkgutil
 
 from workers.sources.registry import SOURCES, register, source_for
 
-FRAMEWORK = frozenset({"auth", "budget", "errors", "hosts", "http", "paging", "registry", "source"})
+FRAMEWORK = frozenset(
+    {"auth", "budget", "errors", "hosts", "http", "paging", "registry", "source", "warehouse"}
+)
 
 for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _module.name not in FRAMEWORK:

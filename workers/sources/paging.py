@@ -163,19 +163,25 @@ async def walk(
     first: Request,
     paging: Paging,
     parse: Callable[[SourceHttp, httpx.Response], Any] | None = None,
+    answered: httpx.Response | None = None,
 ) -> AsyncIterator[Any]:
-    """Send `first` and each next request; yield every page's body (JSON unless `parse`)."""
+    """Send `first` and each next request; yield every page's body (JSON unless `parse`).
+
+    `answered`: the answer to `first` when the caller had to send it itself (to wait for a
+    query to finish, say); walking starts from it.
+    """
     seen: set[str] = set()
     state: dict[str, Any] = {}
     request: Request | None = first
     while request is not None:
-        response = await http.send(
+        response = answered or await http.send(
             request.method,
             http.resolve(request.url),
             params=request.params or None,
             json=request.json,
             headers=request.headers or None,
         )
+        answered = None
         body = (parse or _json)(http, response)
         yield body
         step = paging.next(request, response, body, state)
