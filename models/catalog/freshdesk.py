@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from models.catalog.base import (
     AuthMethod,
     Category,
@@ -9,6 +11,20 @@ from models.catalog.base import (
 )
 
 # https://developers.freshdesk.com/api/#authentication (API key as the Basic user, "X" as password)
+# https://developers.freshdesk.com/api/#list_all_companies (no time filter: no incremental)
+SUFFIX = ".freshdesk.com"
+
+
+def helpdesk_host(values: dict[str, str]) -> dict[str, str]:
+    """`acme`, `acme.freshdesk.com` and `https://acme.freshdesk.com/` all name one helpdesk;
+    whatever else was typed stays as it is, for the source's host check to judge."""
+    typed = values.get("domain", "").strip()
+    if "://" in typed:
+        typed = urlsplit(typed).netloc
+    typed = typed.rstrip("/").lower().removesuffix(SUFFIX)
+    return {"helpdesk_host": typed + SUFFIX} if typed else {}
+
+
 CONNECTOR = Connector(
     key="FRESHDESK",
     name="Freshdesk",
@@ -20,7 +36,8 @@ CONNECTOR = Connector(
         Setting("domain", "Freshdesk domain", help="e.g. acme for acme.freshdesk.com"),
         secret("api_key", "API key"),
     ),
-    api_url="https://{domain}.freshdesk.com",
+    api_url="https://{helpdesk_host}",
+    derive_values=helpdesk_host,
     objects=(
         obj(
             "tickets",
@@ -29,7 +46,7 @@ CONNECTOR = Connector(
             cursor="updated_at",
         ),
         obj("contacts", "id:id name email company_id updated_at:datetime", cursor="updated_at"),
-        obj("companies", "id:id name domains:array updated_at:datetime", cursor="updated_at"),
+        obj("companies", "id:id name domains:array updated_at:datetime"),
     ),
     default_jobs=(
         DefaultJob(
@@ -41,6 +58,18 @@ CONNECTOR = Connector(
                 ("subject", "subject", False),
                 ("status", "status", False),
             ),
+        ),
+        DefaultJob(
+            "Freshdesk contacts",
+            "contacts",
+            "person",
+            (("id", "external_id", True), ("email", "email", False), ("name", "name", False)),
+        ),
+        DefaultJob(
+            "Freshdesk companies",
+            "companies",
+            "company",
+            (("id", "external_id", True), ("name", "name", False)),
         ),
     ),
     docs_url="https://developers.freshdesk.com/api/",

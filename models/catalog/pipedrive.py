@@ -9,6 +9,9 @@ from models.catalog.base import (
 
 # https://pipedrive.readme.io/docs/marketplace-oauth-authorization
 # Pipedrive authenticates the token request with HTTP Basic (client id and secret).
+# Objects as the v2 API writes them (persons: `emails`/`phones` lists; `primary_email` is the
+# primary one, as v1 named it): https://pipedrive.readme.io/docs/pipedrive-api-v2
+# Notes come from v1: https://developers.pipedrive.com/docs/api/v1/Notes#getNotes
 CONNECTOR = Connector(
     key="PIPEDRIVE",
     name="Pipedrive",
@@ -27,18 +30,29 @@ CONNECTOR = Connector(
     objects=(
         obj(
             "organizations",
-            "id:id name address owner_id update_time:datetime",
+            "id:id name address:object owner_id update_time:datetime",
             cursor="update_time",
         ),
-        obj("persons", "id:id name email phone org_id update_time:datetime", cursor="update_time"),
+        obj(
+            "persons",
+            "id:id name primary_email emails:array phones:array org_id owner_id "
+            "update_time:datetime",
+            cursor="update_time",
+        ),
         obj(
             "deals",
-            "id:id title value:number status stage_id org_id update_time:datetime",
+            "id:id title value:number currency status stage_id org_id person_id "
+            "update_time:datetime",
             cursor="update_time",
         ),
         obj(
             "activities",
             "id:id subject type due_date:date done:boolean update_time:datetime",
+            cursor="update_time",
+        ),
+        obj(
+            "notes",
+            "id:id content deal_id person_id org_id user_id update_time:datetime",
             cursor="update_time",
         ),
     ),
@@ -53,7 +67,11 @@ CONNECTOR = Connector(
             "Pipedrive persons",
             "persons",
             "person",
-            (("id", "external_id", True), ("name", "name", False), ("email", "email", False)),
+            (
+                ("id", "external_id", True),
+                ("name", "name", False),
+                ("primary_email", "email", False),
+            ),
         ),
     ),
     docs_url="https://developers.pipedrive.com/docs/api/v1",
