@@ -127,11 +127,12 @@ async def listing(session: Session, prefix: str, limit: int | None = None) -> li
     params: dict[str, Any] = {"list-type": 2, "prefix": prefix, "max-keys": LISTED}
     first = Request("GET", _bucket(session), params=params)
     files: list[File] = []
-    async for body in walk(session.http, first, LIST_PAGES, parse=_listing):
-        files += [f for f in body["files"] if not f.key.endswith("/")]
-        if limit is not None and len(files) >= limit:
-            return files[:limit]
-    return files
+    async with aclosing(walk(session.http, first, LIST_PAGES, parse=_listing)) as pages:
+        async for body in pages:
+            files += [f for f in body["files"] if not f.key.endswith("/")]
+            if limit is not None and len(files) >= limit:
+                break
+    return files[:limit] if limit is not None else files
 
 
 async def _files(session: Session, plan: ReadPlan) -> list[File]:
