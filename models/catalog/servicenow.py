@@ -68,6 +68,22 @@ CONNECTOR = Connector(
                 ("state", "status", False),
             ),
         ),
+        DefaultJob(
+            "ServiceNow users",
+            "sys_user",
+            "person",
+            (("sys_id", "external_id", True), ("email", "email", False), ("name", "name", False)),
+        ),
+        DefaultJob(
+            "ServiceNow companies",
+            "core_company",
+            "company",
+            (
+                ("sys_id", "external_id", True),
+                ("name", "name", False),
+                ("website", "website", False),
+            ),
+        ),
     ),
     docs_url="https://developer.servicenow.com/dev.do#!/reference/api/latest/rest/c_TableAPI",
     derive_values=_instance_host,
