@@ -12,6 +12,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 
+import workers.sources  # noqa: F401  (every source registers its hooks with the core)
 from models import db, dispatch, events
 from models.settings import Settings
 from workers.embedded_redis import EmbeddedRedis
