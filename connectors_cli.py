@@ -12,50 +12,80 @@ from models import settings as config
 
 app = typer.Typer(no_args_is_help=True, help="The connections hub.")
 
+# Fits deploy/k8s: a 10 s preStop pause + 30 s of drain + shutdown, inside the 60 s grace period.
+GRACEFUL_TIMEOUT = 30.0
+
 
 @app.command()
 def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
     """The whole service with no set-up: SQLite, embedded Redis, API and worker in one process."""
-    import uvicorn
-
     from api.app import create_app
     from api.auth import mint_token
-    from models import db
+    from api.shutdown import serve as serve_app
+    from models import logging as logs
 
     settings = config.configure(public_url=f"http://{host}:{port}")
-    asyncio.run(db.migrate(settings))
+    logs.setup(settings)
+    asyncio.run(_migrate(settings))
     token = mint_token(settings, tenant="dev", roles=["admin", "support"], sub="dev-admin")
     typer.echo(f"GraphiQL:     http://{host}:{port}/graphql")
     typer.echo(f"Admin token:  {token}")
     typer.echo("(send it as the header  Authorization: Bearer <token>)")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    serve_app(create_app(settings), host=host, port=port, graceful_timeout=GRACEFUL_TIMEOUT)
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    graceful_timeout: Annotated[
+        float, typer.Option(help="Seconds to finish in-flight requests after SIGTERM.")
+    ] = GRACEFUL_TIMEOUT,
+) -> None:
     """The API alone (uvicorn)."""
-    import uvicorn
-
     from api.app import create_app
+    from api.shutdown import serve as serve_app
+    from models import logging as logs
 
-    uvicorn.run(create_app(config.current()), host=host, port=port)
+    settings = config.current()
+    logs.setup(settings)
+    serve_app(create_app(settings), host=host, port=port, graceful_timeout=graceful_timeout)
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's Prometheus metrics on this port.")
+    ] = None,
+) -> None:
     """One arq worker."""
+    from models import logging as logs
     from workers.main import run_worker
 
-    run_worker(config.current())
+    settings = config.current()
+    logs.setup(settings)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    run_worker(settings)
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database to the current schema."""
+    asyncio.run(_migrate(config.current()))
+    typer.echo("Database is at the current schema.")
+
+
+async def _migrate(settings: config.Settings) -> None:
     from models import db
 
-    asyncio.run(db.migrate(config.current()))
-    typer.echo("Database is at the current schema.")
+    try:
+        await db.migrate(settings)
+    finally:
+        # Migrate leaves its connections open; an open SQLite one keeps the process alive.
+        await db.close_db()
 
 
 @app.command()

@@ -94,6 +94,12 @@ def redact(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> Ev
     return redact_value(event_dict)
 
 
+def drop_color_message(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """uvicorn adds an ANSI-coloured copy of its message as an extra; the event says it all."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def bind(**ids: object) -> None:
     """Attach ids (tenant, connection_id, job_id, activity_id, ...) to every later log line."""
     bind_contextvars(**{key: str(value) for key, value in ids.items() if value is not None})
@@ -151,6 +157,7 @@ def _shared_processors() -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.stdlib.ExtraAdder(),
+        drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
 

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 import workers.sources  # noqa: F401  (every source registers its hooks with the core)
 from models import db, dispatch, events
+from models import logging as logs
 from models.settings import Settings
 from workers.embedded_redis import EmbeddedRedis
 from workers.queue import ArqDispatcher
@@ -40,6 +41,7 @@ def redis_settings(url: str) -> RedisSettings:
 
 
 async def startup(settings: Settings, *, migrate: bool = False) -> Runtime:
+    logs.setup(settings)  # once per process; a no-op when the CLI set it up already
     if migrate:
         await db.migrate(settings)
     await db.init_db(settings)
