@@ -33,9 +33,9 @@ from workers.queue import HEARTBEAT_PREFIX
 
 
 @pytest.fixture(scope="module")
-def worker(app: Any, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    WorkerProcess
-]:
+def worker(
+    app: Any, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
     log = Path(tmp_path_factory.mktemp("worker")) / "worker.log"
     with running_worker(settings, log) as process:
         yield process
