@@ -31,7 +31,8 @@ def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
     typer.echo(f"GraphiQL:     http://{host}:{port}/graphql")
     typer.echo(f"Admin token:  {token}")
     typer.echo("(send it as the header  Authorization: Bearer <token>)")
-    serve_app(create_app(settings), host=host, port=port, graceful_timeout=GRACEFUL_TIMEOUT)
+    application = create_app(settings, run_worker=True)
+    serve_app(application, host=host, port=port, graceful_timeout=GRACEFUL_TIMEOUT)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from arq import Worker, cron, func
 from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from models.logging import get_logger
 from models.services import runs
@@ -110,7 +111,11 @@ class InProcessWorker:
         self._task = asyncio.create_task(self.worker.async_run())
 
     async def stop(self) -> None:
-        await self.worker.close()
+        try:
+            await self.worker.close()
+        except RedisConnectionError as exc:
+            # Ctrl+C reaches the embedded Redis too (same process group); the app still stops.
+            log.warning("Redis was gone before the in-process worker closed", error=str(exc))
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
 
