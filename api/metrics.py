@@ -61,8 +61,8 @@ def operation_label(name: str | None) -> str:
 
 
 class OperationMetrics(SchemaExtension):
-    """Counts and times each operation by name and outcome, counts open subscriptions, and
-    binds the caller's tenant to the log lines of the operation."""
+    """Counts and times each operation by name and outcome, and binds the caller's tenant to
+    the log lines of the operation."""
 
     async def on_operation(self) -> AsyncIterator[None]:
         started = time.perf_counter()
@@ -71,14 +71,11 @@ class OperationMetrics(SchemaExtension):
         try:
             yield
         finally:
-            if self.subscribed:
-                metrics.subscriber_removed()
             self._count(time.perf_counter() - started)
 
     def on_execute(self) -> Iterator[None]:
-        if self._kind() == OperationType.SUBSCRIPTION.value:
-            self.subscribed = True
-            metrics.subscriber_added()
+        # api/subscriptions counts open subscriptions; here they only skip the duration.
+        self.subscribed = self._kind() == OperationType.SUBSCRIPTION.value
         yield
 
     async def _bind_tenant(self) -> None:

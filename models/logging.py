@@ -94,9 +94,11 @@ def redact(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> Ev
     return redact_value(event_dict)
 
 
-def drop_color_message(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
-    """uvicorn adds an ANSI-coloured copy of its message as an extra; the event says it all."""
+def drop_copies(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """Copies of the event that stdlib records carry as attributes: uvicorn's coloured one,
+    and `message`, set when another handler formatted the record first."""
     event_dict.pop("color_message", None)
+    event_dict.pop("message", None)
     return event_dict
 
 
@@ -157,7 +159,7 @@ def _shared_processors() -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.stdlib.ExtraAdder(),
-        drop_color_message,
+        drop_copies,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
 
