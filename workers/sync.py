@@ -9,7 +9,9 @@ matches them: it is saved after each page's load, never before.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import httpx
@@ -26,6 +28,9 @@ from workers.sources.source import Access, Page, ReadPlan, open_session
 
 # Cumulative counts of this run so far: read, written, failed.
 Progress = Callable[[int, int, int], Awaitable[None]]
+# Pages read ahead while the one before is loaded: the source's latency and the database's
+# overlap, and memory stays bounded by a few pages.
+READ_AHEAD = 2
 
 __all__ = ["RunContext", "SourceFailed", "SourceUnavailable", "SyncOutcome", "sync_job"]
 
@@ -70,7 +75,7 @@ async def sync_job(run: RunContext) -> SyncOutcome:
     outcome = SyncOutcome()
     try:
         async with open_session(source, Access.of(run.connection)) as session:
-            async for page in source.read(session, plan):
+            async for page in read_ahead(source.read(session, plan)):
                 await _load_page(run, plan, page, outcome)
     except httpx.TransportError as exc:  # a stream broken mid-read
         raise SourceUnavailable(f"{connector.name} stopped answering mid-read ({exc}).") from exc
@@ -78,6 +83,39 @@ async def sync_job(run: RunContext) -> SyncOutcome:
         raise SourceFailed(exc.message) from exc
     outcome.message = _summary(run.job, connector.name, outcome)
     return outcome
+
+
+@dataclass
+class _Failed:
+    error: Exception
+
+
+_END = object()
+
+
+async def read_ahead(pages: AsyncIterator[Page], depth: int = READ_AHEAD) -> AsyncIterator[Page]:
+    """`pages`, read by a task of their own at most `depth` pages ahead of the consumer."""
+    queue: asyncio.Queue[object] = asyncio.Queue(depth)
+
+    async def produce() -> None:
+        try:
+            async for page in pages:
+                await queue.put(page)
+        except Exception as exc:  # noqa: BLE001  (handed over: the consumer raises it)
+            await queue.put(_Failed(exc))
+            return
+        await queue.put(_END)
+
+    reader = asyncio.create_task(produce())
+    try:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        reader.cancel()
+        with suppress(asyncio.CancelledError):  # the cancel we just asked for
+            await reader
 
 
 async def _load_page(run: RunContext, plan: ReadPlan, page: Page, outcome: SyncOutcome) -> None:

@@ -40,6 +40,9 @@ WHERE records.data IS NOT excluded.data
 """
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 class Unmappable(ValueError):
     """A record the mappings cannot turn into a destination record; the message says why."""
 
@@ -81,7 +84,12 @@ def value_at(record: dict[str, Any], path: str) -> Any:
 
 
 def map_record(record: dict[str, Any], mappings: list[FieldMap]) -> tuple[str, dict[str, Any]]:
-    data = {m.target: _storable(value_at(record, m.source), m.source) for m in mappings}
+    data = {}
+    for m in mappings:
+        value = record[m.source] if m.source in record else value_at(record, m.source)
+        data[m.target] = (
+            value if value is None or type(value) in _PLAIN else _storable(value, m.source)
+        )
     parts = [_key_part(data[m.target], m.source) for m in mappings if m.key]
     key = parts[0] if len(parts) == 1 else json.dumps(parts, separators=(",", ":"))
     if len(key) > MAX_KEY:
