@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.middleware import Middleware
 
+from models.logging import scrub_text
 from models.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,7 +35,28 @@ def middleware(settings: Settings) -> list[Middleware]:
         return []
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
-    return [Middleware(OpenTelemetryMiddleware, tracer_provider=tracer_provider())]
+    return [
+        Middleware(
+            OpenTelemetryMiddleware,
+            tracer_provider=tracer_provider(),
+            server_request_hook=scrub_span,
+        )
+    ]
+
+
+# Attributes that carry the query string (old and new semantic conventions).
+URL_ATTRIBUTES = ("http.target", "http.url", "url.query", "url.full")
+
+
+def scrub_span(span: Any, scope: dict[str, Any]) -> None:
+    """The OAuth callback's `?code=` and any other secret-looking value stay out of traces."""
+    if not span.is_recording():
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for name in URL_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str):
+            span.set_attribute(name, scrub_text(value))
 
 
 def tracer_provider() -> TracerProvider:
