@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from models.tables import Job, Record
 
 BATCH = 2000
@@ -132,12 +134,12 @@ async def load(
     for index, record in enumerate(records, start=first_index + 1):
         try:
             key, data = map_record(record, mappings)
-        except Unmappable as why:
+            rows[key] = orjson.dumps(data).decode()  # the same key twice: last wins
+        except (Unmappable, orjson.JSONEncodeError) as why:
             outcome.failed += 1
             if len(outcome.failures) < MAX_DESCRIBED:
                 outcome.failures.append(f"record {index}: {why}")
             continue
-        rows[key] = json.dumps(data, separators=(",", ":"))  # the same key twice: last wins
         outcome.written += 1
     items = list(rows.items())
     for start in range(0, len(items), BATCH):

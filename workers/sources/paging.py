@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from workers.sources.errors import RepeatedCursor, SourceFailed
 from workers.sources.http import SourceHttp
@@ -200,6 +201,6 @@ def _json(http: SourceHttp, response: httpx.Response) -> Any:
     if response.status_code in (204, 304):  # no content, or nothing changed: no page body
         return None
     try:
-        return response.json()
+        return orjson.loads(response.content)  # pages are the hot path: orjson, not json
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceFailed(f"{http.name} answered a page that is not JSON.") from exc
