@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import warnings
 from typing import Any
 
 from arq import Worker, cron, func
@@ -112,7 +113,10 @@ class InProcessWorker:
 
     async def stop(self) -> None:
         try:
-            await self.worker.close()
+            with warnings.catch_warnings():
+                # arq closes its pool with redis' deprecated close(); nothing of ours to change.
+                warnings.filterwarnings("ignore", "Call to deprecated close", DeprecationWarning)
+                await self.worker.close()
         except RedisConnectionError as exc:
             # Ctrl+C reaches the embedded Redis too (same process group); the app still stops.
             log.warning("Redis was gone before the in-process worker closed", error=str(exc))

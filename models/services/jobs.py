@@ -8,6 +8,7 @@ from typing import Any
 
 from croniter import croniter
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -172,9 +173,10 @@ async def _insert_run(
 ) -> tuple[Activity, bool]:
     """The run to hand out, and whether it is new; refuses a second active run of the job."""
     async with in_transaction():
-        # Locking the job row makes check-then-insert atomic: a concurrent runJob waits here
-        # and then sees this run (SQLite serializes transactions anyway).
-        await Job.select_for_update().filter(id=job.id).first()
+        # A no-op write first locks the job row (PostgreSQL) or takes SQLite's write lock,
+        # waiting for it rather than failing later on a read-then-write upgrade: a concurrent
+        # runJob waits here, then sees this run, so check-then-insert is atomic.
+        await Job.filter(id=job.id).update(next_run_at=F("next_run_at"))
         earlier = await _by_key(job.tenant, idempotency_key) if idempotency_key else None
         if earlier is not None:
             return _same_job(earlier, job), False
