@@ -4,8 +4,9 @@ from datetime import datetime
 
 import strawberry
 
-from api.activities.types import Activity, ActivityPage
+from api.activities.types import Activity
 from api.context import Info
+from api.pagination import Page, page_of
 from models.errors import NotFound
 from models.lifecycle import ActivityKind, ActivityStatus
 from models.services import activities
@@ -26,7 +27,7 @@ class ActivityQueries:
         since: datetime | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> ActivityPage:
+    ) -> Page[Activity]:
         page = await activities.list_activities(
             await info.context.actor(),
             connection_id=connection_id,
@@ -37,7 +38,7 @@ class ActivityQueries:
             first=first,
             after=after,
         )
-        return ActivityPage.from_page(page)
+        return page_of(page, Activity.from_row)
 
     @strawberry.field
     async def activity(self, info: Info, id: strawberry.ID) -> Activity | None:

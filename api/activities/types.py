@@ -11,9 +11,7 @@ from api.connections.types import Connection
 from api.context import Info
 from api.errors import UserError
 from api.jobs.types import Job
-from api.pagination import PageInfo
 from models.lifecycle import ActivityKind, ActivityStatus
-from models.pagination import Page
 from models.tables import Activity as ActivityRow
 
 
@@ -72,21 +70,6 @@ class Activity:
             return None
         row = await info.context.loaders.job.load(self.row.job_id)
         return Job.from_row(row) if row else None
-
-
-@strawberry.type
-class ActivityPage:
-    nodes: list[Activity]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def from_page(cls, page: Page[ActivityRow]) -> ActivityPage:
-        return cls(
-            nodes=[Activity.from_row(row) for row in page.nodes],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-            total_count=page.total_count,
-        )
 
 
 @strawberry.type

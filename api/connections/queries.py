@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from api.connections.types import Connection, ConnectionPage
+from api.connections.types import Connection
 from api.context import Info
+from api.pagination import Page, page_of
 from models.errors import NotFound
 from models.lifecycle import ConnectionStatus
 from models.services import connections
@@ -20,7 +21,7 @@ class ConnectionQueries:
         status: ConnectionStatus | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> ConnectionPage:
+    ) -> Page[Connection]:
         page = await connections.list_connections(
             await info.context.actor(),
             search=search,
@@ -29,7 +30,7 @@ class ConnectionQueries:
             first=first,
             after=after,
         )
-        return ConnectionPage.from_page(page)
+        return page_of(page, Connection.from_row)
 
     @strawberry.field
     async def connection(self, info: Info, id: strawberry.ID) -> Connection | None:

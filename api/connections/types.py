@@ -11,19 +11,18 @@ from strawberry.scalars import JSON
 from api.connectors.types import Connector, SourceField
 from api.context import Info
 from api.errors import UserError
-from api.pagination import PageInfo
+from api.pagination import Page, page_of
 from models import credentials, source_hooks
 from models.catalog import get_connector
 from models.lifecycle import ActivityStatus, ConnectionStatus
-from models.pagination import Page
 from models.services import activities as activity_service
 from models.services import inbound
 from models.services import jobs as job_service
 from models.tables import Connection as ConnectionRow
 
 if TYPE_CHECKING:
-    from api.activities.types import ActivityPage
-    from api.jobs.types import JobPage
+    from api.activities.types import Activity
+    from api.jobs.types import Job
 
 
 @strawberry.type
@@ -78,14 +77,14 @@ class Connection:
     @strawberry.field
     async def jobs(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[JobPage, strawberry.lazy("api.jobs.types")]:
-        from api.jobs.types import JobPage
+    ) -> Page[Annotated[Job, strawberry.lazy("api.jobs.types")]]:
+        from api.jobs.types import Job
 
         actor = await info.context.actor()
         page = await job_service.list_jobs(
             actor, connection_id=str(self.row.id), first=first, after=after
         )
-        return JobPage.from_page(page)
+        return page_of(page, Job.from_row)
 
     @strawberry.field
     async def activities(
@@ -94,14 +93,14 @@ class Connection:
         status: ActivityStatus | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Annotated[ActivityPage, strawberry.lazy("api.activities.types")]:
-        from api.activities.types import ActivityPage
+    ) -> Page[Annotated[Activity, strawberry.lazy("api.activities.types")]]:
+        from api.activities.types import Activity
 
         actor = await info.context.actor()
         page = await activity_service.list_activities(
             actor, connection_id=str(self.row.id), status=status, first=first, after=after
         )
-        return ActivityPage.from_page(page)
+        return page_of(page, Activity.from_row)
 
     @strawberry.field(
         description="What this connection can read, from the source where it can tell."
@@ -113,21 +112,6 @@ class Connection:
     async def source_fields(self, object: str) -> list[SourceField]:
         fields = await source_hooks.source_fields(self.row, object)
         return [SourceField(name=f.name, label=f.label, type=f.type) for f in fields]
-
-
-@strawberry.type
-class ConnectionPage:
-    nodes: list[Connection]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def from_page(cls, page: Page[ConnectionRow]) -> ConnectionPage:
-        return cls(
-            nodes=[Connection.from_row(row) for row in page.nodes],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-            total_count=page.total_count,
-        )
 
 
 @strawberry.type

@@ -3,7 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.jobs.types import Job, JobPage
+from api.jobs.types import Job
+from api.pagination import Page, page_of
 from models.errors import NotFound
 from models.services import jobs
 
@@ -17,11 +18,11 @@ class JobQueries:
         connection_id: strawberry.ID | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> JobPage:
+    ) -> Page[Job]:
         page = await jobs.list_jobs(
             await info.context.actor(), connection_id=connection_id, first=first, after=after
         )
-        return JobPage.from_page(page)
+        return page_of(page, Job.from_row)
 
     @strawberry.field
     async def job(self, info: Info, id: strawberry.ID) -> Job | None:

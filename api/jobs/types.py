@@ -10,9 +10,7 @@ import strawberry
 from api.connections.types import Connection
 from api.context import Info
 from api.errors import UserError
-from api.pagination import PageInfo
 from models.lifecycle import SyncMode
-from models.pagination import Page
 from models.tables import Job as JobRow
 
 if TYPE_CHECKING:
@@ -80,21 +78,6 @@ class Job:
 
         run = await info.context.loaders.last_run.load(self.row.id)
         return Activity.from_row(run) if run else None
-
-
-@strawberry.type
-class JobPage:
-    nodes: list[Job]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def from_page(cls, page: Page[JobRow]) -> JobPage:
-        return cls(
-            nodes=[Job.from_row(row) for row in page.nodes],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-            total_count=page.total_count,
-        )
 
 
 @strawberry.type

@@ -24,6 +24,6 @@ class RecordQueries:
         page = await records.list_records(await info.context.actor(), object, first, after)
         return RecordPage(
             nodes=[row.data for row in page.nodes],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            page_info=PageInfo.of(page),
             total_count=page.total_count,
         )
