@@ -22,7 +22,6 @@ from typing import Annotated, TypeVar
 from uuid import UUID
 
 import strawberry
-from redis.asyncio.client import PubSub
 
 from api.activities.types import Activity
 from api.connections.types import Connection
@@ -86,22 +85,13 @@ def _same(wanted: str | None, actual: str | None) -> bool:
 
 @asynccontextmanager
 async def live(tenant: str) -> AsyncIterator[AsyncIterator[events.Event]]:
-    """The tenant's events, subscribed before the block starts (so a replay misses none)."""
-    pubsub = events.bus().redis.pubsub()
-    await pubsub.subscribe(events.channel(tenant))
-    metrics.subscriber_added()
-    try:
-        yield _events(pubsub)
-    finally:
-        metrics.subscriber_removed()
-        await pubsub.unsubscribe(events.channel(tenant))
-        await pubsub.aclose()
-
-
-async def _events(pubsub: PubSub) -> AsyncIterator[events.Event]:
-    async for message in pubsub.listen():
-        if message["type"] == "message":
-            yield events.Event.from_json(message["data"])
+    """The tenant's events (subscribed before the block starts), counted as a subscriber."""
+    async with events.bus().subscribe(tenant) as stream:
+        metrics.subscriber_added()
+        try:
+            yield stream
+        finally:
+            metrics.subscriber_removed()
 
 
 @strawberry.type

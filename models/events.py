@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 EventType = Literal["activity", "connection"]
 
@@ -43,16 +45,23 @@ class EventBus:
     async def publish(self, event: Event) -> None:
         await self.redis.publish(channel(event.tenant), event.to_json())
 
-    async def listen(self, tenant: str) -> AsyncIterator[Event]:
+    @asynccontextmanager
+    async def subscribe(self, tenant: str) -> AsyncIterator[AsyncIterator[Event]]:
+        """The tenant's events, subscribed before the block starts: a caller can replay from
+        the database inside the block and miss nothing published meanwhile."""
         pubsub = self.redis.pubsub()
         await pubsub.subscribe(channel(tenant))
         try:
-            async for message in pubsub.listen():
-                if message["type"] == "message":
-                    yield Event.from_json(message["data"])
+            yield _events(pubsub)
         finally:
             await pubsub.unsubscribe(channel(tenant))
             await pubsub.aclose()
+
+
+async def _events(pubsub: PubSub) -> AsyncIterator[Event]:
+    async for message in pubsub.listen():
+        if message["type"] == "message":
+            yield Event.from_json(message["data"])
 
 
 _bus: list[EventBus] = []

@@ -61,7 +61,9 @@ class EmbeddedRedis:
             "--loglevel",
             "warning",
         ]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        # A session of its own: a Ctrl+C in the terminal stops the service, which then stops
+        # Redis, rather than killing Redis under the running service.
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 10
         while not self._answers():
             if time.monotonic() > deadline or self._process.poll() is not None:
