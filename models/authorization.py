@@ -272,7 +272,7 @@ async def _store(
     )
     if first_activation:
         await jobs.create_default_jobs(connection, _actor(row))
-    await _publish(connection)
+    await events.connection_changed(connection.tenant, connection.id)
 
 
 def _success(connection: Connection, row: OAuthState) -> str:
@@ -294,19 +294,8 @@ async def _record_failure(row: OAuthState, connection: Connection, message: str)
         message="The authorization did not complete; the connection was left as it was.",
         error=message,
     )
-    await _publish(connection)
+    await events.connection_changed(connection.tenant, connection.id)
 
 
 def _actor(row: OAuthState) -> Actor:
     return Actor(user=row.user, tenant=row.tenant, roles=frozenset({"admin"}))
-
-
-async def _publish(connection: Connection) -> None:
-    await events.publish(
-        events.Event(
-            type="connection",
-            tenant=connection.tenant,
-            id=str(connection.id),
-            connection_id=str(connection.id),
-        )
-    )

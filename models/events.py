@@ -79,3 +79,15 @@ def bus() -> EventBus:
 
 async def publish(event: Event) -> None:
     await bus().publish(event)
+
+
+async def connection_changed(tenant: str, connection_id: object) -> None:
+    """Tell subscribers a connection changed (status, authorization, settings, failure flag)."""
+    await publish(
+        Event(
+            type="connection",
+            tenant=tenant,
+            id=str(connection_id),
+            connection_id=str(connection_id),
+        )
+    )

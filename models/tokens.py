@@ -24,7 +24,7 @@ from typing import Any
 
 from redis.exceptions import LockError
 
-from models import credentials, events, oauth_client
+from models import credentials, events, metrics, oauth_client
 from models import settings as config
 from models.catalog import Connector, get_connector
 from models.errors import ConnectionNotActive
@@ -150,12 +150,15 @@ async def _refresh_locked(connection: Connection, connector: Connector) -> None:
     try:
         token = await oauth_client.refresh_token(connector, oauth, current["refresh_token"])
     except oauth_client.TokenRefused as exc:
+        metrics.token_refreshed("refused" if exc.for_good else "failed", connector=connector.key)
         if not exc.for_good:
             raise TokenUnavailable(f"{connector.name} refused the refresh for now: {exc}") from None
         await _refused(connection, connector, read_version, exc)
         return
     except oauth_client.SourceUnreachable as exc:
+        metrics.token_refreshed("failed", connector=connector.key)
         raise TokenUnavailable(f"{connector.name}: {exc}") from None
+    metrics.token_refreshed("succeeded", connector=connector.key)
     extras = token_extras(connection)
     # A refresh may move the API host (Salesforce instance_url, Pipedrive api_domain).
     extras.update({k: str(token[k]) for k in extras if token.get(k)})
@@ -193,14 +196,7 @@ async def _refused(
         "connection again to resume its jobs.",
         error=str(exc),
     )
-    await events.publish(
-        events.Event(
-            type="connection",
-            tenant=connection.tenant,
-            id=str(connection.id),
-            connection_id=str(connection.id),
-        )
-    )
+    await events.connection_changed(connection.tenant, connection.id)
     raise ReauthorizationRequired(
         f"{connector.name} refused to refresh the token ({exc.error}); an admin must authorize "
         f"the connection {connection.name!r} again."

@@ -101,7 +101,7 @@ async def create_connection(
         await jobs.create_default_jobs(connection, actor)
     url = await start_authorization(connection, actor) if oauth_login else None
     issued = await inbound.on_create(connection, actor)
-    await publish(connection)
+    await events.connection_changed(connection.tenant, connection.id)
     return AuthorizationStart(connection, url, issued)
 
 
@@ -143,7 +143,7 @@ async def update_connection(
         connection=connection,
         message=f"{actor.user} changed {', '.join(changed) or 'nothing'}.",
     )
-    await publish(connection)
+    await events.connection_changed(connection.tenant, connection.id)
     return connection
 
 
@@ -207,7 +207,7 @@ async def revoke_connection(actor: Actor, connection_id: str) -> Connection:
         connection=connection,
         message=f"{actor.user} revoked the connection. {outcome}",
     )
-    await publish(connection)
+    await events.connection_changed(connection.tenant, connection.id)
     return connection
 
 
@@ -236,17 +236,6 @@ async def reauthorize_connection(
         return AuthorizationStart(connection, None, issued)
     await _replace_key_credentials(actor, connection, connector, settings, allow_account_change)
     return AuthorizationStart(connection, None)
-
-
-async def publish(connection: Connection) -> None:
-    await events.publish(
-        events.Event(
-            type="connection",
-            tenant=connection.tenant,
-            id=str(connection.id),
-            connection_id=str(connection.id),
-        )
-    )
 
 
 async def _replace_key_credentials(
@@ -295,7 +284,7 @@ async def _replace_key_credentials(
     )
     if first_activation:
         await jobs.create_default_jobs(connection, actor)
-    await publish(connection)
+    await events.connection_changed(connection.tenant, connection.id)
 
 
 def _refuse_account_switch(connection: Connection, account: str | None, allowed: bool) -> None:

@@ -177,14 +177,7 @@ async def _record_issue(
             "any earlier one stopped working."
         ),
     )
-    await events.publish(
-        events.Event(
-            type="connection",
-            tenant=connection.tenant,
-            id=str(connection.id),
-            connection_id=str(connection.id),
-        )
-    )
+    await events.connection_changed(connection.tenant, connection.id)
 
 
 # ---- Segment -----------------------------------------------------------------------------

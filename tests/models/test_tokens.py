@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from models import credentials, tokens
 from models.services.activities import now
@@ -39,6 +40,12 @@ async def active(
     return await load(connection_id)
 
 
+def counted(outcome: str, connector: str = "ZENDESK") -> float:
+    """How many refreshes the Prometheus counter has seen with this outcome."""
+    labels = {"outcome": outcome, "connector": connector}
+    return REGISTRY.get_sample_value("connectors_token_refreshes_total", labels) or 0.0
+
+
 def refreshes(fake: VendorFake) -> int:
     return sum(r.get("grant_type") == "refresh_token" for r in fake.oauth.token_requests)
 
@@ -57,8 +64,10 @@ async def test_access_token_refreshes_ahead_of_expiry_with_rotation(
     assert refreshes(zendesk) == 0
 
     await expire_soon(connection)
+    succeeded_before = counted("succeeded")
     token = await tokens.access_token(connection)
 
+    assert counted("succeeded") == succeeded_before + 1
     after = credentials.tokens(connection)
     assert token == after["access_token"] != before["access_token"]
     assert after["refresh_token"] != before["refresh_token"]  # rotated, and kept
@@ -87,8 +96,10 @@ async def test_invalid_grant_needs_reauthorization(
 ) -> None:
     connection = await active(admin)
     zendesk.oauth.disable_user()
+    refused_before = counted("refused")
     with pytest.raises(tokens.ReauthorizationRequired):
         await tokens.refresh(connection, force=True)
+    assert counted("refused") == refused_before + 1
     connection = await load(str(connection.id))
     assert connection.status.value == "NEEDS_REAUTHORIZATION"
     failed = [a for a in await activities_of(str(connection.id)) if a.kind == "TOKEN_REFRESH"]
@@ -115,8 +126,10 @@ async def test_transient_failure_keeps_the_connection_active(
     connection = await active(admin)
     before = credentials.tokens(connection)
     zendesk.faults.add(503, body="Service Unavailable", path="/oauth/tokens")
+    failed_before = counted("failed")
     with pytest.raises(tokens.TokenUnavailable):
         await tokens.refresh(connection, force=True)
+    assert counted("failed") == failed_before + 1
     # Not yet expired: the current token is still handed out while the sweep retries.
     await expire_soon(connection)
     zendesk.faults.add(429, body="Too Many Requests", path="/oauth/tokens")
