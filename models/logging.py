@@ -46,6 +46,8 @@ _PARAM = re.compile(
     r"|client_assertion|api_key|apikey|key|signature|sig)=([^&\s\"',;]+)",
     re.IGNORECASE,
 )
+# Tokens some vendors put in the URL path (HubSpot's token info and refresh-token revocation).
+_PATH_TOKEN = re.compile(r"(/(?:access|refresh)-tokens/)[^/?\s\"',]+", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _PEM = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
@@ -72,6 +74,7 @@ def scrub_text(text: str) -> str:
     text = _PEM.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _PARAM.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _PATH_TOKEN.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _JSON_SECRET.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     return _JWT.sub(REDACTED, text)
 

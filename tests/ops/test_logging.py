@@ -65,6 +65,11 @@ def test_ordinary_keys_are_kept(key: str) -> None:
         ('{"access_token": "at-77", "token_type": "Bearer"}', "at-77"),
         ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl seen", "eyJzdWIiOiJ4In0"),
         ("-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----", "MIIEvQ"),
+        (
+            'HTTP Request: GET https://api.hubapi.com/oauth/v1/access-tokens/CJT-at-1 "200 OK"',
+            "CJT-at-1",
+        ),
+        ("DELETE /oauth/v1/refresh-tokens/rt-55?x=1", "rt-55"),
     ],
 )
 def test_secret_looking_text_is_redacted(text: str, secret: str) -> None:
