@@ -18,6 +18,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from models import logging as logs
 from models.errors import DomainError, Forbidden, InvalidCursor, Unauthenticated
 
 logger = logging.getLogger("api.errors")
@@ -79,7 +80,8 @@ def _translate(error: GraphQLError) -> GraphQLError:
         return error
     if original is None:
         return error  # a validation or syntax error: its message is for the client
-    request_id = uuid.uuid4().hex
+    # The id of the request's access line, so support can find both from what the user quotes.
+    request_id = logs.bound_id("request_id") or uuid.uuid4().hex
     logger.error(
         "unexpected error in GraphQL resolver",
         exc_info=original,

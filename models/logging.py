@@ -128,6 +128,12 @@ def isolated() -> Iterator[None]:
         bind_contextvars(**before)
 
 
+def bound_id(name: str) -> str | None:
+    """An id bound for the current task (the API's `request_id`), if any."""
+    value = get_contextvars().get(name)
+    return None if value is None else str(value)
+
+
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return structlog.stdlib.get_logger(name)
 
