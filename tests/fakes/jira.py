@@ -14,6 +14,15 @@ Written from Atlassian's published documentation:
 - Removal of /rest/api/3/search (410 Gone, CHANGE-2046):
   https://developer.atlassian.com/changelog/#CHANGE-2046
   https://confluence.atlassian.com/display/JIRAKB/Run+JQL+search+query+using+Jira+Cloud+REST+API
+- Get all users (GET /rest/api/3/users/search and /rest/api/3/users: startAt, maxResults
+  default 50 and at most 1000, a plain JSON array of users with accountId, accountType,
+  displayName, emailAddress (hidden by the user's privacy settings), active, avatarUrls):
+  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-users/#api-rest-api-3-users-search-get
+- JQL date-time values: "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy/MM/dd", "yyyy-MM-dd"
+  in the searching user's time zone, or an unquoted number read as milliseconds after the
+  epoch (1970-1-1), which no time zone moves:
+  https://confluence.atlassian.com/spaces/JIRA052/pages/314448708/__JQL+Date+Time+Formats
+  https://support.atlassian.com/jira-software-cloud/docs/jql-fields/#Updated
 - Fields and paginated project search:
   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/
   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/
@@ -23,7 +32,8 @@ Written from Atlassian's published documentation:
   https://developer.atlassian.com/cloud/jira/platform/rate-limiting/
 
 Quirks kept: JQL dates have minute precision and are read in the user's time zone
-(`user_timezone`); an unbounded JQL is refused; the old search endpoint answers 410; token
+(`user_timezone`), an unquoted number as epoch milliseconds; an unbounded JQL is refused;
+the old search endpoint answers 410; users come as a bare array, not a page object; token
 errors are 403, not 400; there is no revocation endpoint (a user revokes in their account).
 """
 
@@ -55,13 +65,15 @@ from tests.fakes.oauth import (
 DEFAULT_MAX = 50
 ID_ONLY_MAX = 5000
 FIELDS_MAX = 100
+USERS_MAX = 1000
 REMOVED = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 JQL = re.compile(
     r"^\s*(?:project\s*=\s*\"?(?P<project>[A-Z][A-Z0-9_]*)\"?\s*(?:AND\s+)?)?"
-    r"(?:updated\s*(?P<op>>=|>)\s*\"(?P<when>\d{4}[-/]\d{2}[-/]\d{2}(?: \d{2}:\d{2})?)\"\s*)?"
+    r"(?:updated\s*(?P<op>>=|>)\s*"
+    r"(?:\"(?P<when>\d{4}[-/]\d{2}[-/]\d{2}(?: \d{2}:\d{2})?)\"|(?P<millis>\d+))\s*)?"
     r"(?:ORDER\s+BY\s+updated(?:\s+(?P<dir>ASC|DESC))?)?\s*$",
     re.IGNORECASE,
 )
@@ -140,7 +152,8 @@ class JiraFake(VendorFake):
     """One Jira Cloud site reachable through the gateway (OAuth) and its own URL (Basic).
 
     Hooks: `add_issues(project, [{"summary": ..., "updated": datetime}])`,
-    `add_project(key, name)`, `add_api_token(email, token)`, `user_timezone`,
+    `add_project(key, name)`, `add_users([{"displayName": ...}])`, `add_api_token(email, token)`,
+    `user_timezone` (an IANA name, what JQL dates are read in),
     `rate_limited(retry_after)`, and the OAuth server's `revoke_grant`, `disable_user`,
     `expire_access_token`, `issue_tokens`.
     """
@@ -162,6 +175,7 @@ class JiraFake(VendorFake):
         self.api_tokens: dict[str, str] = {}
         self.projects: dict[str, dict[str, Any]] = {}
         self.issues: list[Issue] = []
+        self.users: list[dict[str, Any]] = []
         self.custom_fields: list[tuple[str, str, str]] = []
         super().__init__(oauth, self._routes())
 
@@ -196,6 +210,23 @@ class JiraFake(VendorFake):
             stored.append(issue)
         return stored
 
+    def add_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Users as Get all users shows them; accountId and the defaults are filled in."""
+        stored = []
+        for user in users:
+            account = user.get("accountId") or f"5b10ac8d82e05b22cc7d{len(self.users):04x}"
+            row = {
+                "accountId": account,
+                "accountType": "atlassian",
+                "displayName": f"User {len(self.users)}",
+                "active": True,
+                "avatarUrls": {"48x48": f"https://avatar.example/{account}/48.png"},
+                **user,
+            }
+            self.users.append(row)
+            stored.append(row)
+        return stored
+
     def add_custom_field(self, field_id: str, name: str, type_: str = "string") -> None:
         self.custom_fields.append((field_id, name, type_))
 
@@ -225,6 +256,8 @@ class JiraFake(VendorFake):
                 Route(api + "/search", self._search_removed, methods=["GET", "POST"]),
                 Route(api + "/field", self._fields),
                 Route(api + "/project/search", self._projects),
+                Route(api + "/users/search", self._users),
+                Route(api + "/users", self._users),
             ]
         return routes
 
@@ -274,7 +307,7 @@ class JiraFake(VendorFake):
         match = JQL.match(args["jql"])
         if match is None:
             return jira_error(400, f"Error in the JQL Query: unsupported query {args['jql']!r}.")
-        if not (match["project"] or match["when"]):
+        if not (match["project"] or match["when"] or match["millis"]):
             return jira_error(
                 400,
                 "Unbounded JQL queries are not allowed here. "
@@ -285,8 +318,12 @@ class JiraFake(VendorFake):
 
     def _select(self, match: re.Match[str]) -> list[Issue]:
         rows = [i for i in self.issues if not match["project"] or i.project == match["project"]]
-        if match["when"]:
-            since = self._jql_time(match["when"])
+        if match["when"] or match["millis"]:
+            since = (
+                datetime.fromtimestamp(int(match["millis"]) / 1000, UTC)
+                if match["millis"]
+                else self._jql_time(match["when"])
+            )
             strict = match["op"] == ">"
             rows = [i for i in rows if i.updated > since or (not strict and i.updated >= since)]
         descending = (match["dir"] or "ASC").upper() == "DESC"
@@ -358,6 +395,23 @@ class JiraFake(VendorFake):
                 "isLast": start + size >= len(values),
                 "values": [{**p, "self": f"{base}/rest/api/3/project/{p['id']}"} for p in page],
             }
+        )
+
+    async def _users(self, request: Request) -> Response:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        try:
+            start = int(request.query_params.get("startAt", 0))
+            size = int(request.query_params.get("maxResults", DEFAULT_MAX))
+        except ValueError:
+            return jira_error(400, "startAt and maxResults must be numbers.")
+        size = max(1, min(size, USERS_MAX))
+        base = self._api_base(request)
+        page = self.users[start : start + size]
+        # A bare array: this endpoint says neither total nor isLast.
+        return JSONResponse(
+            [{**u, "self": f"{base}/rest/api/3/user?accountId={u['accountId']}"} for u in page]
         )
 
 

@@ -6,17 +6,22 @@ https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-sear
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-user-search/
 https://developer.atlassian.com/cloud/jira/platform/rate-limiting/ (429 with Retry-After)
+https://confluence.atlassian.com/spaces/JIRA052/pages/314448708/__JQL+Date+Time+Formats
+https://support.atlassian.com/jira-software-cloud/docs/jql-fields/#Updated
 
-JQL refuses unbounded searches and reads dates to the minute in the user's time zone, so
-every search is bounded by `updated >=` (the epoch for a full run, the saved cursor floored
-to the minute for an incremental one) and ordered by `updated`; the minute re-read at the
-boundary is absorbed by the upsert.
+JQL refuses unbounded searches, so every search is bounded by `updated >=` (the epoch for a
+full run, the saved cursor for an incremental one) and ordered by `updated`. A quoted JQL
+date is read to the minute in the searching user's time zone, which the cursor (written in
+UTC) does not know; an unquoted number is milliseconds after the epoch, the same instant in
+every zone. So the bound is the cursor in epoch milliseconds: nothing is skipped for a user
+west of UTC, nothing re-read for one east of it, and only the issues of the cursor's own
+millisecond come again (absorbed by the upsert).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.catalog.base import SourceField
@@ -30,7 +35,7 @@ from workers.sources.source import Access, Page, ReadPlan, Session, Source, late
 API = "/rest/api/3"
 SEARCH_SIZE = 100
 LIST_SIZE = 50
-EPOCH = "1970-01-01 00:00"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEARCH_PAGES = Cursor("nextPageToken", "nextPageToken", done="isLast")
 LISTS: dict[str, tuple[str, str, Paging]] = {
     "projects": (
@@ -44,17 +49,18 @@ TYPES = {"number": "number", "datetime": "datetime", "date": "date", "string": "
 
 
 def jql(plan: ReadPlan) -> str:
-    since = jql_time(plan.since) if plan.incremental and plan.since else EPOCH
-    return f'updated >= "{since}" ORDER BY updated ASC'
+    since = jql_time(plan.since) if plan.incremental and plan.since else 0
+    return f"updated >= {since} ORDER BY updated ASC"
 
 
-def jql_time(value: str) -> str:
-    """2024-03-01T10:15:42.000+0000 -> "2024-03-01 10:15" (UTC, to the minute)."""
+def jql_time(value: str) -> int:
+    """2024-03-01T10:15:42.000+0000 -> 1709288142000: epoch milliseconds, unquoted in JQL,
+    so the user's time zone does not move it."""
     try:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
     except ValueError as exc:
         raise SourceFailed(f"The saved cursor {value!r} is not a Jira timestamp.") from exc
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return (moment - EPOCH) // timedelta(milliseconds=1)  # exact: no float rounding
 
 
 def _flat(value: Any) -> Any:

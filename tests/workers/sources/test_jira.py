@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
@@ -88,7 +89,27 @@ async def test_incremental_search_starts_at_the_saved_minute(
     assert set(loaded) == {"Changed", "Issue 1", "Issue 2", "Issue 90"}
     assert loaded["Changed"]["project"] == "OPS"
     last = [r for r in jira.requests if r.path.endswith("/search/jql")][-1]
-    assert "%222024-03-01+00%3A02%22" in last.query
+    assert "updated >= 1709251320000 ORDER BY updated ASC" in unquote_plus(last.query)
+
+
+async def test_incremental_bound_holds_for_a_user_west_of_utc(
+    admin: GraphQLClient, jira: JiraFake
+) -> None:
+    # JQL reads a quoted "yyyy-MM-dd HH:mm" in the user's zone: a UTC minute written there
+    # would mean 16:02 UTC here and skip everything changed in between.
+    jira.user_timezone = "America/Los_Angeles"
+    jira.add_issues("OPS", issues(3))
+    connection = await connect(admin, jira)
+    job = await custom_job(
+        admin, connection, "issues", "jira_west", [("id", "id", True)], mode="INCREMENTAL"
+    )
+    await drive(job)
+    jira.add_issues("OPS", issues(2, start=30))  # half an hour after the saved cursor
+    second = await drive(job)
+
+    assert second.outcome.records_read == 3  # the cursor's own issue again, and the two new
+    assert saved_cursor(second.job) == "2024-03-01T00:31:00.000+0000"
+    assert len(await records(admin, "jira_west")) == 5
 
 
 async def test_projects_page_by_start_at(admin: GraphQLClient, jira: JiraFake) -> None:
@@ -101,3 +122,23 @@ async def test_projects_page_by_start_at(admin: GraphQLClient, jira: JiraFake) -
     run = await drive(job)
     assert run.outcome.records_read == 55
     assert len(await records(admin, "jira_project")) == 55
+
+
+async def test_users_page_by_start_at(admin: GraphQLClient, jira: JiraFake) -> None:
+    jira.add_users([{"displayName": f"Agent {i}", "emailAddress": f"a{i}@x.io"} for i in range(60)])
+    jira.users[7]["active"] = False
+    connection = await connect(admin, jira)
+    job = await custom_job(
+        admin,
+        connection,
+        "users",
+        "jira_user",
+        [("accountId", "id", True), ("displayName", "name", False), ("active", "active", False)],
+    )
+    run = await drive(job)
+
+    loaded = {r["name"]: r for r in await records(admin, "jira_user")}
+    assert run.outcome.records_read == 60 and len(loaded) == 60
+    assert loaded["Agent 7"]["active"] is False and loaded["Agent 8"]["active"] is True
+    asked = [r.query for r in jira.requests if r.path.endswith("/rest/api/3/users/search")]
+    assert [a for a in asked if "startAt=50" in a] and len(asked) == 2
