@@ -24,6 +24,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from models import credentials, events, oauth_client, tokens
+from models import logging as logs
 from models import settings as config
 from models.actors import Actor
 from models.catalog import Connector, get_connector
@@ -122,6 +123,7 @@ async def complete_authorization(
             False, "This authorization link is not valid. Start again from the console."
         )
     connection = row.connection
+    logs.bind(tenant=row.tenant, user=row.user, connection_id=connection.id)
     try:
         await _accept_state(row)
         if error or not code:

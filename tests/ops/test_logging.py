@@ -165,5 +165,16 @@ async def test_no_secret_in_any_log_line_of_an_oauth_lifecycle(
     text = captured.getvalue()
     assert len(lines(captured)) > 20  # the lifecycle was logged, at DEBUG, libraries included
     assert any(line.get("tenant") == admin.tenant for line in lines(captured))
+    callback_access = [
+        line
+        for line in lines(captured)
+        if line.get("logger") == "api.access" and "/oauth/callback" in str(line)
+    ]
+    assert callback_access
+    for line in callback_access:  # the callback's lines name whose authorization it was
+        assert (line.get("tenant"), line.get("connection_id")) == (
+            admin.tenant,
+            started.connection_id,
+        )
     leaked = sorted(secret for secret in secrets if secret and secret in text)
     assert not leaked, f"secret values in the log: {[s[:6] + '...' for s in leaked]}"
