@@ -8,13 +8,18 @@ https://help.gong.io/docs/create-an-app-for-gong (the customer API base, data re
 
 /v2/calls needs both ends of its range: a full run asks from the epoch, an incremental one
 from the saved `started` (calls that started on or after it; the boundary call is read again
-and absorbed by the upsert), both up to now. An empty range is a 404 "No calls found", which
-means no records, not a failure. Calls are incremental by start time: Gong has no modified
-time on this endpoint, so a call edited later is read again only by a full run.
+and absorbed by the upsert), both up to now. An empty range is a 404 in Gong's own error
+shape, {"requestId": "...", "errors": ["No calls found corresponding to the provided
+filters"]} (the wording public clients match: NangoHQ/integration-templates gong syncs,
+PipedreamHQ/pipedream components/gong), which means no records, not a failure. Only that
+shape counts: a 404 without a requestId (a proxy's, a wrong base address) still fails.
+Calls are incremental by start time: Gong has no modified time on this endpoint, so a call
+edited later is read again only by a full run.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -56,8 +61,24 @@ async def read(session: Session, plan: ReadPlan) -> AsyncIterator[Page]:
         yield Page([], newest)
 
 
+NOTHING_FOUND = re.compile(r"^no \w+(?: \w+)* found\b", re.IGNORECASE)
+
+
 def no_calls(response: httpx.Response) -> bool:
-    return response.status_code == 404 and "No calls found" in response.text
+    """Gong's "nothing matches": a 404 with its requestId and an errors entry saying no
+    <things> were found (calls today; the same words for other lists)."""
+    if response.status_code != 404:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or not isinstance(body.get("requestId"), str):
+        return False
+    errors = body.get("errors")
+    if not isinstance(errors, list):
+        return False
+    return any(isinstance(e, str) and NOTHING_FOUND.match(e.strip()) for e in errors)
 
 
 def _auth(access: Access) -> OAuthBearer:

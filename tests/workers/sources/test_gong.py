@@ -16,6 +16,7 @@ from tests.conftest import GraphQLClient
 from tests.fakes.gong import GongFake
 from tests.fakes.server import FakeServer
 from tests.workers.sources.conftest import custom_job, default_job, drive, oauth_connection, records
+from workers.sync import SourceFailed
 
 T0 = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -116,3 +117,19 @@ async def test_users_page_with_cursor(admin: GraphQLClient, gong: GongFake) -> N
     run = await drive(job)
     assert run.outcome.records_read == 5
     assert len(await records(admin, "gong_user")) == 5
+
+
+async def test_a_404_without_gongs_shape_is_a_failure_not_an_empty_range(
+    admin: GraphQLClient, gong: GongFake
+) -> None:
+    gong.add_calls(calls(2))
+    connection = await connect(admin, gong)
+    job = await default_job(connection, "calls")
+    # A proxy's (or a wrong base address's) 404 says nothing about calls: the run must fail
+    # instead of loading nothing and looking fine.
+    gong.faults.add(404, "<html>Not Found</html>", path="/v2/calls")
+    with pytest.raises(SourceFailed, match=r"refused the request \(404\)"):
+        await drive(job)
+    gong.faults.add(404, {"errors": ["No calls found corresponding to the provided filters"]})
+    with pytest.raises(SourceFailed, match="No calls found"):  # no requestId: not Gong's
+        await drive(job)
