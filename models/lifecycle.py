@@ -39,6 +39,7 @@ class ActivityKind(StrEnum):
     JOB_CREATED = "JOB_CREATED"
     JOB_UPDATED = "JOB_UPDATED"
     JOB_DELETED = "JOB_DELETED"
+    CONNECTION_TESTED = "CONNECTION_TESTED"
 
 
 class SyncMode(StrEnum):
