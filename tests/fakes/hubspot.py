@@ -179,7 +179,8 @@ class HubSpotFake(VendorFake):
     """A HubSpot portal with contacts, companies, deals and tickets.
 
     Hooks: `add_records(object_type, [{"properties": {...}, "updatedAt": ...}])`,
-    `define_property(object_type, name, label, type)`, `rate_limited(policy)`, and the OAuth
+    `define_property(object_type, name, label, type)`, `rate_limited(policy)`, `search_cap`
+    (the documented 10,000; a test may lower it to reach it with few records), and the OAuth
     server's `revoke_grant`, `disable_user`, `expire_access_token`, `issue_tokens`.
     """
 
@@ -199,6 +200,7 @@ class HubSpotFake(VendorFake):
             t: [self._property(*p) for p in props] for t, props in DEFAULT_PROPERTIES.items()
         }
         self._next_id = 1
+        self.search_cap = SEARCH_CAP
         super().__init__(oauth, self._routes())
 
     # ---- seeding and hooks --------------------------------------------------------------
@@ -374,10 +376,9 @@ class HubSpotFake(VendorFake):
             return denied or missing  # type: ignore[return-value]
         query = await request.json()
         offset = _int(query.get("after"), 0)
-        if offset >= SEARCH_CAP:
-            return hs_error(
-                400, "VALIDATION_ERROR", "The search API is limited to 10,000 total results."
-            )
+        if offset >= self.search_cap:
+            message = f"The search API is limited to {self.search_cap:,} total results."
+            return hs_error(400, "VALIDATION_ERROR", message)
         limit = min(_int(query.get("limit"), 10), SEARCH_MAX)
         try:
             rows = [r for r in self.records[object_type] if _matches(r, query)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,12 +12,15 @@ import pytest
 from models.services.loading import saved_cursor
 from models.tables import Connection
 from tests.conftest import GraphQLClient
+from tests.fakes import hubspot as fake_hubspot
 from tests.fakes.hubspot import HubSpotFake
 from tests.fakes.server import FakeServer
 from tests.workers.sources.conftest import custom_job, default_job, drive, oauth_connection, records
+from workers.sources import hubspot as hubspot_source
 from workers.sync import SourceFailed
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
+T0_MS = int(T0.timestamp()) * 1000
 
 
 @pytest.fixture
@@ -92,6 +96,51 @@ async def test_incremental_search_resumes_at_the_last_modified_time(
     assert second.outcome.records_read == 4  # the boundary record, the renamed, two new
     assert "Renamed" in names and "Company 3" not in names and len(names) == 252
     assert saved_cursor(second.job) == "2024-03-02T00:00:00.000Z"
+
+
+@pytest.fixture
+def low_cap(hubspot: HubSpotFake, monkeypatch: pytest.MonkeyPatch) -> int:
+    """HubSpot's 10,000-result search cap, lowered on both sides so a test reaches it with a
+    thousand records (at the 5 searches a second budget, 10,000 would take ten seconds)."""
+    assert hubspot_source.SEARCH_CAP == fake_hubspot.SEARCH_CAP == 10_000  # as documented
+    cap = 1_000
+    hubspot.search_cap = cap
+    monkeypatch.setattr(hubspot_source, "SEARCH_CAP", cap)
+    return cap
+
+
+async def test_incremental_search_restarts_at_the_result_cap(
+    admin: GraphQLClient, hubspot: HubSpotFake, low_cap: int
+) -> None:
+    hubspot.add_records("companies", companies(low_cap + 150))
+    connection = await connect(admin, hubspot)
+    job = await custom_job(
+        admin, connection, "companies", "hs_capped", [("id", "id", True)], mode="INCREMENTAL"
+    )
+    run = await drive(job)
+
+    assert len(await records(admin, "hs_capped")) == low_cap + 150
+    assert run.outcome.records_read == low_cap + 151  # the restart re-reads its boundary record
+    assert saved_cursor(run.job) == "2024-03-01T00:19:09.000Z"  # second 1149
+    bodies = [json.loads(r.body) for r in hubspot.requests if r.path.endswith("/search")]
+    starts = [b for b in bodies if "after" not in b]
+    assert len(starts) == 2 and "filterGroups" not in starts[0]  # the first run reads all
+    restart = starts[1]["filterGroups"][0]["filters"][0]
+    assert restart["operator"] == "GTE" and restart["value"] == str(T0_MS + 999_000)
+    assert max(int(b.get("after", 0)) for b in bodies) < low_cap  # never a 400 at the cap
+
+
+async def test_more_records_than_the_cap_sharing_one_time_fail_clearly(
+    admin: GraphQLClient, hubspot: HubSpotFake, low_cap: int
+) -> None:
+    same = [{**c, "updatedAt": T0} for c in companies(low_cap + 10)]
+    hubspot.add_records("companies", same)
+    connection = await connect(admin, hubspot)
+    job = await custom_job(
+        admin, connection, "companies", "hs_same", [("id", "id", True)], mode="INCREMENTAL"
+    )
+    with pytest.raises(SourceFailed, match="share the modified time .* Run the job as FULL"):
+        await drive(job)
 
 
 async def test_the_daily_limit_ends_the_run_with_hubspots_message(
