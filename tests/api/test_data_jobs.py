@@ -32,9 +32,8 @@ mutation ($input: CreateJobInput!) {
 
 @pytest.fixture(scope="module")
 def salesforce(settings: Settings) -> Iterator[SalesforceFake]:
+    # The fake's standard Account and Contact fields are what the built-in jobs map.
     fake = SalesforceFake(client_id="sfdc-client", client_secret="sfdc-secret")
-    fields = [("Name", "Account Name", "string"), ("Industry", "Industry", "picklist")]
-    fake.define_object("Account", [*fields, ("Website", "Website", "url")], key_prefix="001")
     fake.batch_size = 3
     saved = settings.connectors.get("SFDC")
     with FakeServer(fake.app) as server:

@@ -1,14 +1,17 @@
-"""Run one vendor fake as a standalone server, to try Authorize by hand (see the README).
+"""Run one vendor fake as a standalone server, to try the hub by hand (see the README).
 
     python -m tests.fakes.run salesforce --port 9100
+    python -m tests.fakes.run mixpanel --port 9200
 
-prints the OAuth client id and secret it accepts and the CONNECTORS_* settings that point the
-connector at it, then serves until Ctrl-C.
+prints the credentials it accepts and the CONNECTORS_* settings that point the connector at it,
+seeds a few records (`--seed N`) for jobs to read, then serves until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import secrets
 import sys
 from collections.abc import Callable
@@ -17,6 +20,7 @@ import uvicorn
 
 from tests.fakes.hubspot import HubSpotFake
 from tests.fakes.jira import JiraFake
+from tests.fakes.mixpanel import MixpanelFake
 from tests.fakes.oauth import VendorFake
 from tests.fakes.oauth_vendors import VENDORS, vendor_fake
 from tests.fakes.salesforce import SalesforceFake
@@ -35,9 +39,53 @@ FAKES: dict[str, tuple[str, Factory]] = {
 }
 
 
+def _seed_salesforce(fake: SalesforceFake, count: int) -> None:
+    accounts = fake.add_records(
+        "Account",
+        [{"Name": f"Account {i}", "Industry": "Software"} for i in range(count)],
+    )
+    fake.add_records(
+        "Contact",
+        [
+            {
+                "FirstName": f"Ada{i}",
+                "LastName": "Lovelace",
+                "Email": f"ada{i}@example.com",
+                "AccountId": account["Id"],
+            }
+            for i, account in enumerate(accounts)
+        ],
+    )
+
+
+def run_mixpanel(host: str, port: int, count: int) -> None:
+    """Mixpanel is a "Save" connector: a service account instead of a login."""
+    fake = MixpanelFake(per_second=100, per_hour=10_000)
+    username, secret = "dev.service-account", secrets.token_urlsafe(16)
+    fake.add_service_account(username, secret)
+    now = dt.datetime.now(dt.UTC)
+    for i in range(count):
+        fake.add_event("Signed up", f"user-{i}", now - dt.timedelta(hours=i))
+    base = f"http://{host}:{port}"
+    settings = {
+        "project_id": fake.project_id,
+        "service_account_username": username,
+        "service_account_secret": secret,
+    }
+    sys.stdout.write(
+        f"Mixpanel fake on {base} with {count} events\n\nStart the hub with:\n"
+        "export CONNECTORS_ALLOW_PRIVATE_HOSTS=true\n"
+        f"export CONNECTORS_CONNECTORS__MIXPANEL__API_URL={base}\n\n"
+        f"Connection settings: {json.dumps(settings)}\n"
+    )
+    sys.stdout.flush()
+    uvicorn.run(fake.app, host=host, port=port, log_level="warning")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("vendor", choices=sorted(FAKES))
+    parser.add_argument("vendor", choices=sorted([*FAKES, "mixpanel"]))
+    parser.add_argument("--seed", type=int, default=25, help="records to seed for jobs to read")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9100)
     parser.add_argument(
@@ -46,9 +94,14 @@ def main(argv: list[str] | None = None) -> None:
         help="the connections hub's public_url + /oauth/callback",
     )
     args = parser.parse_args(argv)
+    if args.vendor == "mixpanel":
+        run_mixpanel(args.host, args.port, args.seed)
+        return
     key, factory = FAKES[args.vendor]
     client_id, client_secret = f"{args.vendor}-dev-client", secrets.token_urlsafe(16)
     fake = factory(client_id, client_secret, args.redirect_uri)
+    if isinstance(fake, SalesforceFake):
+        _seed_salesforce(fake, args.seed)
     base = f"http://{args.host}:{args.port}"
     oauth = fake.oauth
     prefix = f"CONNECTORS_CONNECTORS__{key}__"

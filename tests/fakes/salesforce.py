@@ -81,7 +81,16 @@ DEFAULT_OBJECTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     "Account": (
         "Account",
         "001",
-        [("Name", "Account Name", "string"), ("Industry", "Industry", "picklist")],
+        # Standard fields, per the Object Reference's Account page:
+        # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_account.htm
+        [
+            ("Name", "Account Name", "string"),
+            ("Industry", "Industry", "picklist"),
+            ("Website", "Website", "url"),
+            ("AnnualRevenue", "Annual Revenue", "currency"),
+            ("NumberOfEmployees", "Employees", "int"),
+            ("OwnerId", "Owner ID", "reference"),
+        ],
     ),
     "Contact": (
         "Contact",
@@ -90,6 +99,8 @@ DEFAULT_OBJECTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
             ("FirstName", "First Name", "string"),
             ("LastName", "Last Name", "string"),
             ("Email", "Email", "email"),
+            ("Phone", "Business Phone", "phone"),
+            ("Title", "Title", "string"),
             ("AccountId", "Account ID", "reference"),
         ],
     ),
