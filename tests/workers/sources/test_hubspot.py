@@ -139,7 +139,7 @@ async def test_more_records_than_the_cap_sharing_one_time_fail_clearly(
     job = await custom_job(
         admin, connection, "companies", "hs_same", [("id", "id", True)], mode="INCREMENTAL"
     )
-    with pytest.raises(SourceFailed, match="share the modified time .* Run the job as FULL"):
+    with pytest.raises(SourceFailed, match=r"share the modified time .* Run the job as FULL"):
         await drive(job)
 
 
