@@ -34,7 +34,7 @@ from models.errors import DomainError
 from models.tokens import TokenUnavailable
 from workers.sources.auth import Auth
 from workers.sources.budget import SharedBudget
-from workers.sources.errors import SourceFailed, SourceUnavailable
+from workers.sources.errors import CredentialsRefused, SourceFailed, SourceUnavailable
 
 USER_AGENT = "connections-hub/0.1"
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=30.0)
@@ -104,6 +104,9 @@ def _message_in(body: Any) -> str:
             return body[key]
     if isinstance(body.get("errorMessages"), list) and body["errorMessages"]:
         return "; ".join(map(str, body["errorMessages"]))
+    # Intercom's error.list ([{"code", "message"}]) and Gong's ["..."] beside a request id.
+    if isinstance(body.get("errors"), list) and body["errors"]:
+        return _message_in(body["errors"])
     error = body.get("error")
     if isinstance(error, dict | list):
         return _message_in(error)
@@ -217,7 +220,7 @@ class SourceHttp:
             if await self._renew():
                 return
         if unauthorized:
-            raise SourceFailed(
+            raise CredentialsRefused(
                 f"{self.name} refused the credentials: {message} Reauthorize the connection."
             )
         if self.dialect.rate_limited(response):
