@@ -11,5 +11,9 @@ class SourceFailed(Exception):
     """A failure that retrying will not fix; the message is the source's own, with no secret."""
 
 
+class CredentialsRefused(SourceFailed):
+    """The source refused the credentials even after they were renewed once (a second 401)."""
+
+
 class RepeatedCursor(SourceFailed):
     """The source handed back a page cursor it had already given: reading on would loop."""
