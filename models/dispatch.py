@@ -16,6 +16,10 @@ class Dispatcher(Protocol):
 
     async def abort_run(self, activity: Activity) -> None: ...
 
+    async def enqueue_connection_test(self, connection_id: str, defer_seconds: float = 0) -> bool:
+        """Queue the test of a connection; False when one is already queued or running."""
+        ...
+
 
 _dispatcher: list[Dispatcher] = []
 

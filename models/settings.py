@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     graphiql: bool = True
     tracing: bool = False
     token_refresh_margin_seconds: int = 600
+    # The worker tests ACTIVE connections not tested or used for this long; 0 turns it off.
+    connection_test_interval_hours: int = 24
     connectors: dict[str, ConnectorOverrides] = {}
 
     @field_validator("jwt_secret", mode="after")

@@ -180,11 +180,7 @@ async def _refused(
     await connection.refresh_from_db()
     if connection.credential_version != read_version:
         return  # another worker rotated the refresh token a moment ago: theirs is good
-    changed = await Connection.filter(
-        id=connection.id, credential_version=read_version, status=ConnectionStatus.ACTIVE
-    ).update(status=ConnectionStatus.NEEDS_REAUTHORIZATION, updated_at=activities.now())
-    await connection.refresh_from_db()
-    if not changed:
+    if not await mark_needs_reauthorization(connection, read_version):
         return
     await activities.record(
         ActivityKind.TOKEN_REFRESH,
@@ -201,6 +197,17 @@ async def _refused(
         f"{connector.name} refused to refresh the token ({exc.error}); an admin must authorize "
         f"the connection {connection.name!r} again."
     )
+
+
+async def mark_needs_reauthorization(connection: Connection, read_version: int) -> bool:
+    """ACTIVE -> NEEDS_REAUTHORIZATION, unless its credentials changed since `read_version`
+    was read (a new authorization arrived: that one is good). True when this call changed it;
+    the caller records why and tells subscribers."""
+    changed = await Connection.filter(
+        id=connection.id, credential_version=read_version, status=ConnectionStatus.ACTIVE
+    ).update(status=ConnectionStatus.NEEDS_REAUTHORIZATION, updated_at=activities.now())
+    await connection.refresh_from_db()
+    return bool(changed)
 
 
 def _require_active(connection: Connection) -> None:

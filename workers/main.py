@@ -23,7 +23,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from models.logging import get_logger
 from models.services import runs
 from models.settings import Settings
-from workers import refresh, runtime, tasks
+from workers import connection_tests, refresh, runtime, tasks
 from workers.queue import QUEUE_NAME
 from workers.runtime import Runtime
 
@@ -34,9 +34,10 @@ FUNCTIONS: list[Function | WorkerCoroutine] = [
     # this only keeps arq from giving up first.
     func(tasks.run_job, name="run_job", max_tries=runs.MAX_TRIES + 2),
     *refresh.FUNCTIONS,
+    *connection_tests.FUNCTIONS,
 ]
 # Periodic work besides the scheduler and the stale-run sweep, which are always there.
-CRON_JOBS: list[CronJob] = [*refresh.CRON_JOBS]
+CRON_JOBS: list[CronJob] = [*refresh.CRON_JOBS, *connection_tests.CRON_JOBS]
 
 # On SIGTERM a worker stops taking jobs and lets running ones finish for this long before it
 # cancels them (arq re-queues those). Below the 360 s terminationGracePeriodSeconds of the

@@ -33,6 +33,11 @@ def run_job_id(activity_id: str) -> str:
     return f"run:{activity_id}"
 
 
+def connection_test_job_id(connection_id: str) -> str:
+    # One per connection: a second click while a test is queued or running adds nothing.
+    return f"connection-test:{connection_id}"
+
+
 class ArqDispatcher:
     """The core's Dispatcher, backed by an arq Redis pool."""
 
@@ -44,6 +49,16 @@ class ArqDispatcher:
 
     async def abort_run(self, activity: Activity) -> None:
         await abort(self.pool, str(activity.id))
+
+    async def enqueue_connection_test(self, connection_id: str, defer_seconds: float = 0) -> bool:
+        job = await self.pool.enqueue_job(
+            "test_connection",
+            connection_id,
+            _job_id=connection_test_job_id(connection_id),
+            _queue_name=QUEUE_NAME,
+            _defer_by=defer_seconds or None,
+        )
+        return job is not None
 
 
 async def enqueue_run(pool: ArqRedis, activity_id: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from api.activities.types import Activity, ActivityPayload
 from api.connections.types import (
     AuthorizationPayload,
     Connection,
@@ -13,7 +14,7 @@ from api.connections.types import (
 )
 from api.context import Info
 from api.errors import user_errors
-from models.services import connections
+from models.services import connection_tests, connections
 from models.services.connections import AuthorizationStart
 
 
@@ -95,6 +96,15 @@ class ConnectionMutations:
             await info.context.actor(), id, settings, allow_account_change=allow_account_change
         )
         return _authorization(start)
+
+    @strawberry.mutation(
+        description="Test the connection at its source in the background (a CONNECTION_TESTED "
+        "activity); while a test is queued or running, that test is the answer."
+    )
+    @user_errors(ActivityPayload)
+    async def test_connection(self, info: Info, id: strawberry.ID) -> ActivityPayload:
+        row = await connection_tests.test_connection(await info.context.actor(), id)
+        return ActivityPayload(activity=Activity.from_row(row))
 
     @strawberry.mutation(description="Platform support: change a tenant's connection limit.")
     @user_errors(LimitPayload)

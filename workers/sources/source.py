@@ -4,7 +4,8 @@ A `Source` names how it authenticates (`auth`), where its API is (`api_url` temp
 domains a user-supplied host must fall under), how much traffic one account may take
 (`budget`), how it reports errors and rate limits (`dialect`), and how it reads an object
 (`read`: an async generator of `Page`s built on paging.walk). The optional hooks (`check`,
-`list_objects`, `describe`) answer the core through models.source_hooks.
+`list_objects`, `describe`) answer the core through models.source_hooks; `probe` is the
+connection test's call (workers/connection_tests.py).
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ class Source:
     check: Callable[[Session], Awaitable[str | None]] | None = None
     list_objects: Callable[[Session], Awaitable[list[str]]] | None = None
     describe: Callable[[Session, str], Awaitable[list[SourceField]]] | None = None
+    # The cheapest authenticated call, for connection tests: says what it saw (an account,
+    # a count). Without it: `check`, else `list_objects`, else one page of one object.
+    probe: Callable[[Session], Awaitable[str]] | None = None
 
     @property
     def name(self) -> str:
