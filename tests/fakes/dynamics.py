@@ -18,12 +18,21 @@ Dataverse Web API, written from Microsoft's published documentation:
 - An expired or missing token is 401 with an empty body and a WWW-Authenticate challenge:
   https://learn.microsoft.com/en-us/power-apps/developer/data-platform/authenticate-oauth
 - WhoAmI: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/reference/whoami
+- Table definitions: GET EntityDefinitions ($select honoured, MetadataId always returned,
+  DisplayName as a Label with LocalizedLabels and UserLocalizedLabel) and
+  EntityDefinitions(LogicalName='account')/Attributes (LogicalName, AttributeType, DisplayName,
+  IsValidForRead, @odata.type of the attribute's metadata class):
+  https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api
+  https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/reference/attributetypecode
+  A lookup column (parentcustomerid) is read through its `_parentcustomerid_value` property:
+  https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/web-api-properties
 
 Quirks kept: every row carries `@odata.etag` and its primary key even when $select omits it;
 DateTimeOffset values are `2024-03-01T00:00:00Z`; the page size is the client's preference
 capped at 5,000, and `page_size` can force it smaller (the service "might return fewer").
 
-Hooks: `add_records(entity_set, [...])`, `page_size`, `service_protection_limit(...)`, and
+Hooks: `add_records(entity_set, [...])`, `page_size`, `service_protection_limit(...)`,
+`define_table(entity_set, logical, {column: AttributeType})`, and
 the OAuth server's `issue_tokens`, `expire_access_token`, `revoke_grant`, `disable_user`.
 """
 
@@ -78,6 +87,12 @@ class EntitySet:
     logical: str  # the table's logical name: account for accounts
     attributes: tuple[str, ...]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)  # column -> AttributeType
+
+    def type_of(self, column: str) -> str:
+        if column == self.key:
+            return "Uniqueidentifier"
+        return self.types.get(column) or ATTRIBUTE_TYPES.get(column, "String")
 
     @property
     def key(self) -> str:
@@ -94,6 +109,39 @@ TABLES = {
     "incidents": ("incident", "title ticketnumber statecode"),
 }
 SYSTEM = ("createdon", "modifiedon", "versionnumber")
+# AttributeType of each column the tables above have (the key column is Uniqueidentifier).
+ATTRIBUTE_TYPES = {
+    "createdon": "DateTime",
+    "modifiedon": "DateTime",
+    "versionnumber": "BigInt",
+    "revenue": "Money",
+    "estimatedvalue": "Money",
+    "industrycode": "Picklist",
+    "statecode": "State",
+    "_parentcustomerid_value": "Customer",
+}
+METADATA_CLASS = {
+    "String": "StringAttributeMetadata",
+    "Memo": "MemoAttributeMetadata",
+    "DateTime": "DateTimeAttributeMetadata",
+    "BigInt": "BigIntAttributeMetadata",
+    "Money": "MoneyAttributeMetadata",
+    "Picklist": "PicklistAttributeMetadata",
+    "State": "StateAttributeMetadata",
+    "Customer": "LookupAttributeMetadata",
+    "Lookup": "LookupAttributeMetadata",
+    "Uniqueidentifier": "UniqueIdentifierAttributeMetadata",
+    "Boolean": "BooleanAttributeMetadata",
+    "Integer": "IntegerAttributeMetadata",
+    "Decimal": "DecimalAttributeMetadata",
+    "Double": "DoubleAttributeMetadata",
+    "Virtual": "AttributeMetadata",
+}
+# Tables every environment has that are not readable as rows: no entity set, or private.
+HIDDEN_TABLES = [
+    {"LogicalName": "principalobjectaccess", "EntitySetName": None, "IsPrivate": True},
+    {"LogicalName": "accountleads", "EntitySetName": "accountleadscollection", "IsPrivate": True},
+]
 
 
 class DynamicsFake(VendorFake):
@@ -114,6 +162,7 @@ class DynamicsFake(VendorFake):
             self.sets[name] = EntitySet(name, logical, columns)
         self.page_size: int | None = None
         self._version = 1000
+        self.metadata_ids: dict[str, str] = {}
         super().__init__(oauth, self._routes())
         self.oauth: MicrosoftOAuth = oauth
 
@@ -136,6 +185,12 @@ class DynamicsFake(VendorFake):
             stored.append(record)
         return stored
 
+    def define_table(self, entity_set: str, logical: str, columns: dict[str, str]) -> EntitySet:
+        """A custom table: {column: AttributeType}; the key and system columns are added."""
+        names = (f"{logical}id", *columns, *SYSTEM)
+        self.sets[entity_set] = EntitySet(entity_set, logical, names, types=dict(columns))
+        return self.sets[entity_set]
+
     def service_protection_limit(self, retry_after: int = 1, times: int = 1) -> None:
         """Too many requests in the 5-minute window: 429, Retry-After, 0x80072322."""
         body = {
@@ -153,6 +208,11 @@ class DynamicsFake(VendorFake):
     def _routes(self) -> list[Route]:
         return [
             Route(API + "/WhoAmI", self._who_am_i),
+            Route(API + "/EntityDefinitions", self._entity_definitions),
+            Route(
+                API + "/EntityDefinitions(LogicalName='{logical:str}')/Attributes",
+                self._attributes,
+            ),
             Route(API + "/{entity_set:str}", self._query),
         ]
 
@@ -177,6 +237,64 @@ class DynamicsFake(VendorFake):
                 "OrganizationId": ORGANIZATION_ID,
             }
         )
+
+    async def _entity_definitions(self, request: Request) -> Response:
+        denied = self._challenge(request)
+        if denied:
+            return denied
+        tables = [
+            {"LogicalName": t.logical, "EntitySetName": t.name, "IsPrivate": False}
+            for t in self.sets.values()
+        ] + HIDDEN_TABLES
+        rows = [
+            {
+                **row,
+                "MetadataId": self._metadata_id(row["LogicalName"]),
+                "DisplayName": _label(row["LogicalName"].title()),
+            }
+            for row in tables
+        ]
+        return self._metadata(request, "EntityDefinitions", rows)
+
+    async def _attributes(self, request: Request) -> Response:
+        denied = self._challenge(request)
+        if denied:
+            return denied
+        logical = request.path_params["logical"]
+        table = next((t for t in self.sets.values() if t.logical == logical), None)
+        if table is None:
+            message = f"Could not find entity with logical name '{logical}'."
+            return odata_error(404, "0x80040217", message)
+        rows = []
+        for column in table.attributes:
+            kind = table.type_of(column)
+            # A lookup's attribute is its logical name; the Web API reads `_<name>_value`.
+            name = column[1:-6] if column.startswith("_") and column.endswith("_value") else column
+            metadata_class = METADATA_CLASS.get(kind, "AttributeMetadata")
+            rows.append(
+                {
+                    "@odata.type": f"#Microsoft.Dynamics.CRM.{metadata_class}",
+                    "LogicalName": name,
+                    "AttributeType": kind,
+                    "IsValidForRead": True,
+                    "MetadataId": self._metadata_id(f"{logical}.{name}"),
+                    "DisplayName": _label(name.replace("_", " ").title()),
+                }
+            )
+        return self._metadata(request, f"EntityDefinitions('{logical}')/Attributes", rows)
+
+    def _metadata(self, request: Request, context: str, rows: list[dict[str, Any]]) -> Response:
+        """A metadata collection: $select narrows it (MetadataId and @odata.type stay)."""
+        select = [s.strip() for s in request.query_params.get("$select", "").split(",") if s]
+        if select:
+            keep = {*select, "MetadataId", "@odata.type"}
+            rows = [{k: v for k, v in row.items() if k in keep} for row in rows]
+        base = str(request.base_url).rstrip("/")
+        body = {"@odata.context": f"{base}{API}/$metadata#{context}", "value": rows}
+        return JSONResponse(body, headers={"OData-Version": "4.0"})
+
+    def _metadata_id(self, name: str) -> str:
+        return self.metadata_ids.setdefault(name, str(uuid.uuid5(uuid.NAMESPACE_URL, name)))
 
     async def _query(self, request: Request) -> Response:
         denied = self._challenge(request)
@@ -279,6 +397,11 @@ class DynamicsFake(VendorFake):
             value = row.get(name)
             shaped[name] = odata_time(value) if isinstance(value, datetime) else value
         return shaped
+
+
+def _label(text: str) -> dict[str, Any]:
+    label = {"Label": text, "LanguageCode": 1033, "IsManaged": True}
+    return {"LocalizedLabels": [label], "UserLocalizedLabel": label}
 
 
 def _literal(text: str) -> Any:

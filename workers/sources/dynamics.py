@@ -5,11 +5,17 @@ https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/quer
 https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/page-results
 https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/filter-rows
 https://learn.microsoft.com/en-us/power-apps/developer/data-platform/api-limits
+https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api
+https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/web-api-properties
 
 Pages are as large as Dataverse allows (`Prefer: odata.maxpagesize=5000`), the preference
 sent again with every next link as the docs ask. An incremental read filters
 `modifiedon ge <cursor>` in ascending order, so each page's last `modifiedon` is where a later
 run resumes; the boundary rows are read again and the upsert absorbs them.
+
+Source objects are the environment's tables by entity set name (what a read addresses),
+from EntityDefinitions; their fields are the table's readable Attributes, a lookup named as
+the Web API returns it (`_parentcustomerid_value`, not `parentcustomerid`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+from models.catalog.base import SourceField
 from workers.sources.auth import OAuthBearer
 from workers.sources.budget import Budget
 from workers.sources.errors import SourceFailed
@@ -71,6 +78,61 @@ async def read(session: Session, plan: ReadPlan) -> AsyncIterator[Page]:
         yield Page(records, latest(records, CURSOR, plan.since) if plan.incremental else None)
 
 
+# AttributeType -> the catalog's field types; the rest (String, Memo, Picklist...) are strings.
+TYPES = {
+    "Uniqueidentifier": "id",
+    "DateTime": "datetime",
+    "Boolean": "boolean",
+    "Integer": "integer",
+    "BigInt": "integer",
+    "Decimal": "number",
+    "Double": "number",
+    "Money": "number",
+    "Lookup": "id",
+    "Customer": "id",
+    "Owner": "id",
+}
+LOOKUPS = {"Lookup", "Customer", "Owner"}  # read as _<name>_value
+
+
+async def _tables(session: Session) -> list[dict[str, Any]]:
+    params = {"$select": "LogicalName,EntitySetName,IsPrivate"}
+    body = await session.http.json(
+        "GET", f"{API}/EntityDefinitions", params=params, headers=HEADERS
+    )
+    return [t for t in body.get("value") or [] if t.get("EntitySetName") and not t.get("IsPrivate")]
+
+
+async def list_objects(session: Session) -> list[str]:
+    return sorted(t["EntitySetName"] for t in await _tables(session))
+
+
+async def describe(session: Session, object_name: str) -> list[SourceField]:
+    if not NAME.match(object_name):
+        raise SourceFailed(f"{object_name!r} is not a Dataverse table name.")
+    tables = {t["EntitySetName"]: t["LogicalName"] for t in await _tables(session)}
+    logical = tables.get(object_name)
+    if logical is None:
+        raise SourceFailed(f"Dataverse has no table with the entity set {object_name!r}.")
+    params = {"$select": "LogicalName,AttributeType,DisplayName,IsValidForRead"}
+    body = await session.http.json(
+        "GET",
+        f"{API}/EntityDefinitions(LogicalName='{logical}')/Attributes",
+        params=params,
+        headers=HEADERS,
+    )
+    return [_field(a) for a in body.get("value") or [] if a.get("IsValidForRead", True)]
+
+
+def _field(attribute: dict[str, Any]) -> SourceField:
+    kind = attribute.get("AttributeType") or ""
+    name = attribute["LogicalName"]
+    label = ((attribute.get("DisplayName") or {}).get("UserLocalizedLabel") or {}).get("Label")
+    return SourceField(
+        f"_{name}_value" if kind in LOOKUPS else name, TYPES.get(kind, "string"), label
+    )
+
+
 def _auth(access: Access) -> OAuthBearer:
     assert access.connection is not None, "Dynamics reads need the authorized connection"
     return OAuthBearer(access.connection)
@@ -85,5 +147,7 @@ SOURCE = register(
         domains=("dynamics.com", "dynamics.cn", "microsoftdynamics.us", "appsplatform.us"),
         # Service protection: 6,000 requests per user in a sliding 5 minutes.
         budget=Budget(20, 1.0),
+        list_objects=list_objects,
+        describe=describe,
     )
 )

@@ -129,3 +129,46 @@ async def test_an_unknown_column_is_dataverses_own_message(
     job = await custom_job(admin, connection, "accounts", "dyn_bad", [("nope", "x", True)])
     with pytest.raises(SourceFailed, match="Could not find a property named 'nope'"):
         await drive(job)
+
+
+SOURCE_SCHEMA = """query ($id: ID!, $object: String!) { connection(id: $id) {
+  sourceObjects sourceFields(object: $object) { name type label } } }"""
+
+
+async def test_source_objects_and_fields_are_dataverses_table_definitions(
+    admin: GraphQLClient, dynamics: DynamicsFake
+) -> None:
+    dynamics.define_table(
+        "new_projects", "new_project", {"new_name": "String", "new_budget": "Money"}
+    )
+    connection = await connect(admin, dynamics)
+
+    data = await admin.data(SOURCE_SCHEMA, id=str(connection.id), object="contacts")
+    objects = data["connection"]["sourceObjects"]
+    assert {"accounts", "contacts", "new_projects"} <= set(objects)
+    assert "accountleadscollection" not in objects  # private: not readable as rows
+    fields = {f["name"]: f for f in data["connection"]["sourceFields"]}
+    assert fields["contactid"]["type"] == "id" and fields["modifiedon"]["type"] == "datetime"
+    assert fields["_parentcustomerid_value"]["type"] == "id"  # a lookup, named as it is read
+    assert fields["emailaddress1"] == {
+        "name": "emailaddress1",
+        "type": "string",
+        "label": "Emailaddress1",
+    }
+
+    custom = await admin.data(SOURCE_SCHEMA, id=str(connection.id), object="new_projects")
+    types = {f["name"]: f["type"] for f in custom["connection"]["sourceFields"]}
+    assert types["new_budget"] == "number" and types["new_projectid"] == "id"
+    asked = [r.path for r in dynamics.requests if "EntityDefinitions" in r.path]
+    assert "/api/data/v9.2/EntityDefinitions(LogicalName='new_project')/Attributes" in asked
+
+
+async def test_describing_a_table_dataverse_does_not_have_is_a_clear_error(
+    admin: GraphQLClient, dynamics: DynamicsFake
+) -> None:
+    connection = await connect(admin, dynamics)
+    answer = await admin.execute(SOURCE_SCHEMA, id=str(connection.id), object="nopes")
+    (error,) = answer["errors"]
+    assert (
+        "Dynamics 365 said: Dataverse has no table with the entity set 'nopes'" in error["message"]
+    )
