@@ -18,6 +18,16 @@ Written from ServiceNow's published documentation:
   https://docs.servicenow.com/bundle/washingtondc-api-reference/page/integrate/inbound-rest/concept/inbound-REST-API-rate-limiting.html
 - REST error bodies ({"error": {"message", "detail"}, "status": "failure"}; 401 "User Not
   Authenticated"): https://docs.servicenow.com/bundle/latest/page/integrate/inbound-rest/concept/c_RESTAPI.html
+- Table and field definitions are tables too, read through the same Table API:
+  sys_db_object (name, label, super_class: the parent table a table extends, e.g. incident
+  extends task) and sys_dictionary (name: the table, element: the field, column_label,
+  internal_type such as string, glide_date_time, reference, boolean, integer; one row per
+  field on the table that defines it, so inherited fields are found under the parent):
+  https://docs.servicenow.com/bundle/latest/page/administer/reference-pages/reference/r_TablesAndClasses.html
+  https://docs.servicenow.com/bundle/latest/page/administer/data-dictionary-tables/concept/c_SystemDictionary.html
+  https://docs.servicenow.com/bundle/latest/page/administer/reference-pages/reference/r_FieldTypes.html
+  Encoded-query operators IN (comma-separated values) and ISNOTEMPTY / ISEMPTY:
+  https://docs.servicenow.com/bundle/latest/page/use/common-ui-elements/reference/r_OpAvailableFiltersQueries.html
 - OAuth (oauth_auth.do / oauth_token.do, 30-minute access tokens, refresh tokens): the
   authorization server is tests/fakes/oauth_vendors.py's ServiceNowOAuth, reused here.
   https://docs.servicenow.com/bundle/xanadu-platform-security/page/administer/security/reference/r_OAuthAPIRequestParameters.html
@@ -45,24 +55,43 @@ from tests.fakes.oauth import VendorFake, as_utc
 from tests.fakes.oauth_vendors import REDIRECT, ServiceNowOAuth
 
 DEFAULT_LIMIT = 10000
+META_TABLES: dict[str, dict[str, str]] = {
+    "sys_db_object": {
+        "name": "string",
+        "label": "string",
+        "super_class": "reference:sys_db_object",
+    },
+    "sys_dictionary": {
+        "name": "string",
+        "element": "string",
+        "column_label": "string",
+        "internal_type": "string",
+    },
+}
 TABLES: dict[str, dict[str, str]] = {
-    # field -> kind: "string", "date" or "reference:<table>"
-    "incident": {
+    # field -> kind: "string", "date", "boolean", "integer" or "reference:<table>"
+    "task": {
         "number": "string",
         "short_description": "string",
         "state": "string",
         "priority": "string",
-        "caller_id": "reference:sys_user",
     },
+    "incident": {"caller_id": "reference:sys_user"},
     "sys_user": {"name": "string", "email": "string", "active": "string"},
     "core_company": {"name": "string", "website": "string"},
 }
+PARENTS = {"incident": "task"}
 SYSTEM_FIELDS = {
     "sys_id": "string",
     "sys_created_on": "date",
     "sys_updated_on": "date",
     "sys_mod_count": "string",
 }
+INTERNAL_TYPES = {"string": "string", "date": "glide_date_time", "boolean": "boolean"}
+INTERNAL_TYPES |= {"integer": "integer", "reference": "reference"}
+SPECIAL_CONDITION = re.compile(
+    r"^(?P<field>[a-z_0-9.]+)(?P<op>ISNOTEMPTY|ISEMPTY|IN)(?P<value>.*)$"
+)
 CONDITION = re.compile(r"^(?P<field>[a-z_0-9.]+)(?P<op>>=|<=|!=|>|<|=)(?P<value>.*)$")
 
 
@@ -83,7 +112,8 @@ class ServiceNowFake(VendorFake):
     """A ServiceNow instance with incident, sys_user and core_company tables.
 
     Hooks: `add_records(table, [...])` (sys_id and sys_* dates filled in; `sys_updated_on`
-    may be a datetime or ISO text), `define_table(name, {field: kind})`,
+    may be a datetime or ISO text), `define_table(name, {field: kind}, extends=None)` (also
+    written into sys_db_object and sys_dictionary),
     `rate_limited(retry_after, times)`, `max_limit` (cap sysparm_limit, e.g. to force pages),
     and the OAuth server's `issue_tokens`, `expire_access_token`, `revoke_grant`.
     """
@@ -101,16 +131,42 @@ class ServiceNowFake(VendorFake):
         self.instance = instance
         self.tables: dict[str, dict[str, str]] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {}
-        for name, fields in TABLES.items():
-            self.define_table(name, fields)
+        for name, fields in {**META_TABLES, **TABLES}.items():
+            self.define_table(name, fields, PARENTS.get(name))
         self.max_limit: int | None = None
         super().__init__(oauth, self._routes())
 
     # ---- seeding and hooks --------------------------------------------------------------
 
-    def define_table(self, name: str, fields: dict[str, str]) -> None:
-        self.tables[name] = {**SYSTEM_FIELDS, **fields}
+    def define_table(self, name: str, fields: dict[str, str], extends: str | None = None) -> None:
+        inherited = self.tables[extends] if extends else SYSTEM_FIELDS
+        self.tables[name] = {**inherited, **fields}
         self.rows.setdefault(name, [])
+        if "sys_dictionary" not in self.tables:
+            return  # the definition tables themselves, before they exist
+        parent = [r for r in self.rows["sys_db_object"] if r["name"] == extends]
+        label = name.replace("_", " ").title()
+        super_class = parent[0]["sys_id"] if parent else ""
+        self.add_records(
+            "sys_db_object", [{"name": name, "label": label, "super_class": super_class}]
+        )
+        # The dictionary lists a field on the table that defines it; children inherit it.
+        own = fields if extends else {**SYSTEM_FIELDS, **fields}
+        self.add_records(
+            "sys_dictionary",
+            [
+                {
+                    "name": name,
+                    "element": element,
+                    "column_label": element.replace("_", " ").title(),
+                    "internal_type": (
+                        "GUID" if element == "sys_id" else INTERNAL_TYPES[kind.split(":")[0]]
+                    ),
+                }
+                for element, kind in own.items()
+            ]
+            + [{"name": name, "element": "", "column_label": label, "internal_type": "collection"}],
+        )
 
     def add_records(self, table: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         stored = []
@@ -206,6 +262,14 @@ class ServiceNowFake(VendorFake):
         return name
 
     def _where(self, table: str, rows: list[dict[str, Any]], part: str) -> list[dict[str, Any]]:
+        special = SPECIAL_CONDITION.match(part)
+        if special:
+            name, op = self._field(table, special["field"]), special["op"]
+            if op == "IN":
+                wanted = set(special["value"].split(","))
+                return [r for r in rows if _value(r.get(name), "string", True, "") in wanted]
+            empty = op == "ISEMPTY"
+            return [r for r in rows if (_value(r.get(name), "string", True, "") == "") == empty]
         match = CONDITION.match(part)
         if not match:
             raise QueryError(f"Invalid encoded query condition: {part}")

@@ -115,3 +115,33 @@ async def test_instance_host_is_checked(settings: Any, point_connector: Any) -> 
     for typed in ("evil.example.com#", "evil.example.com/x?", "a@evil.example.com:1"):
         with pytest.raises(InvalidInput, match="not an address of this system"):
             api_base(SOURCE, Access("SERVICENOW", "t", {"instance": typed}))
+
+
+SOURCE_SCHEMA = """query ($id: ID!, $object: String!) { connection(id: $id) {
+  sourceObjects sourceFields(object: $object) { name type label } } }"""
+
+
+async def test_source_objects_and_fields_come_from_the_instances_dictionary(
+    admin: GraphQLClient, servicenow: ServiceNowFake
+) -> None:
+    servicenow.define_table(
+        "u_escalation", {"u_reason": "string", "u_opened": "date"}, extends="incident"
+    )
+    connection = await connect(admin, servicenow)
+
+    data = await admin.data(SOURCE_SCHEMA, id=str(connection.id), object="u_escalation")
+    assert {"incident", "task", "sys_user", "u_escalation"} <= set(
+        data["connection"]["sourceObjects"]
+    )
+    fields = {f["name"]: f for f in data["connection"]["sourceFields"]}
+    # Its own fields, incident's, task's, and the system fields of the base table.
+    assert {"u_reason", "caller_id", "short_description", "sys_updated_on"} <= set(fields)
+    assert fields["u_opened"]["type"] == "datetime" and fields["caller_id"]["type"] == "id"
+    assert fields["sys_id"]["type"] == "id" and fields["number"]["label"] == "Number"
+    assert "" not in fields  # the table's own collection entry is not a field
+    dictionary = [r for r in servicenow.requests if r.path == "/api/now/table/sys_dictionary"]
+    assert "nameINu_escalation,incident,task" in dictionary[-1].query.replace("%2C", ",")
+
+    missing = await admin.execute(SOURCE_SCHEMA, id=str(connection.id), object="u_nope")
+    (error,) = missing["errors"]
+    assert "ServiceNow has no table 'u_nope'" in error["message"]
