@@ -174,6 +174,9 @@ async def succeed(test: StartedTest, message: str, details: dict[str, Any]) -> b
 async def fail(test: StartedTest, error: str, *, credentials_refused: bool = False) -> bool:
     """End the test FAILED with the source's words. `credentials_refused`: the source refused
     them even after they were renewed; an OAuth connection then needs authorizing again."""
+    await test.activity.refresh_from_db()
+    if test.activity.status.finished:
+        return False  # cancelled meanwhile, or its connection deleted: nothing more to say
     connection = test.connection
     # The version this test used (a refresh during it included): a newer one is a new
     # authorization that arrived meanwhile, which is not the one that was refused.
