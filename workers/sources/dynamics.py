@@ -133,6 +133,12 @@ def _field(attribute: dict[str, Any]) -> SourceField:
     )
 
 
+async def probe(session: Session) -> str:
+    """WhoAmI: one small authenticated call (the table listing is far larger)."""
+    body = await session.http.json("GET", f"{API}/WhoAmI", headers=HEADERS)
+    return f"organization {body.get('OrganizationId')}, user {body.get('UserId')}"
+
+
 def _auth(access: Access) -> OAuthBearer:
     assert access.connection is not None, "Dynamics reads need the authorized connection"
     return OAuthBearer(access.connection)
@@ -149,5 +155,6 @@ SOURCE = register(
         budget=Budget(20, 1.0),
         list_objects=list_objects,
         describe=describe,
+        probe=probe,
     )
 )

@@ -141,6 +141,14 @@ async def describe(session: Session, object_name: str) -> list[SourceField]:
     ]
 
 
+async def probe(session: Session) -> str:
+    """One row of sys_db_object: cheap, authenticated, and X-Total-Count says how many tables
+    the instance has (listing them all would take pages)."""
+    params = {"sysparm_limit": 1, "sysparm_fields": "name"}
+    response = await session.http.send("GET", "/api/now/table/sys_db_object", params=params)
+    return f"{response.headers.get('X-Total-Count', 'some')} tables on the instance"
+
+
 def _auth(access: Access) -> OAuthBearer:
     assert access.connection is not None, "ServiceNow reads need the authorized connection"
     return OAuthBearer(access.connection)
@@ -156,5 +164,6 @@ SOURCE = register(
         budget=Budget(20, 1.0),
         list_objects=list_objects,
         describe=describe,
+        probe=probe,
     )
 )

@@ -16,6 +16,7 @@ from tests.conftest import GraphQLClient
 from tests.fakes.dynamics import DynamicsFake
 from tests.fakes.server import FakeServer
 from tests.workers.sources.conftest import custom_job, default_job, drive, oauth_connection, records
+from workers import connection_tests
 from workers.sync import SourceFailed
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -172,3 +173,12 @@ async def test_describing_a_table_dataverse_does_not_have_is_a_clear_error(
     assert (
         "Dynamics 365 said: Dataverse has no table with the entity set 'nopes'" in error["message"]
     )
+
+
+async def test_a_connection_test_is_one_who_am_i(
+    admin: GraphQLClient, dynamics: DynamicsFake
+) -> None:
+    connection = await connect(admin, dynamics)
+    seen = await connection_tests.probe(connection)
+    assert "organization f7c1b2a0-52f5-4d1f-9a1e-0a7b2c1d3e4f" in seen.message
+    assert [r.path for r in dynamics.requests] == ["/api/data/v9.2/WhoAmI"]

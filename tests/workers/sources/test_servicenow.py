@@ -16,6 +16,7 @@ from tests.conftest import GraphQLClient
 from tests.fakes.server import FakeServer
 from tests.fakes.servicenow import ServiceNowFake
 from tests.workers.sources.conftest import custom_job, default_job, drive, oauth_connection, records
+from workers import connection_tests
 from workers.sources.servicenow import SOURCE
 from workers.sources.source import Access, api_base
 
@@ -145,3 +146,14 @@ async def test_source_objects_and_fields_come_from_the_instances_dictionary(
     missing = await admin.execute(SOURCE_SCHEMA, id=str(connection.id), object="u_nope")
     (error,) = missing["errors"]
     assert "ServiceNow has no table 'u_nope'" in error["message"]
+
+
+async def test_a_connection_test_asks_for_one_table_row(
+    admin: GraphQLClient, servicenow: ServiceNowFake
+) -> None:
+    connection = await connect(admin, servicenow)
+    seen = await connection_tests.probe(connection)
+    tables = len(servicenow.rows["sys_db_object"])
+    assert seen.message == f"ServiceNow answered: {tables} tables on the instance."
+    (asked,) = [r for r in servicenow.requests if "sys_db_object" in r.path]
+    assert "sysparm_limit=1" in asked.query
