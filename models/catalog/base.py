@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class Category(StrEnum):
@@ -54,6 +55,21 @@ def secret(name: str, label: str, *, required: bool = True, type: str = "secret"
 
 def choice(name: str, label: str, choices: tuple[str, ...], default: str) -> Setting:
     return Setting(name, label, type="choice", required=True, default=default, choices=choices)
+
+
+def vendor_host(setting: str, suffix: str, name: str) -> Callable[[dict[str, str]], dict[str, str]]:
+    """A `derive_values` for a host typed in a setting: `acme`, `acme<suffix>` and
+    `https://acme<suffix>/` all give `{name: "acme<suffix>"}`; anything else typed stays as it
+    is, for the source's host check to judge."""
+
+    def derive(values: dict[str, str]) -> dict[str, str]:
+        typed = values.get(setting, "").strip()
+        if "://" in typed:
+            typed = urlsplit(typed).netloc
+        typed = typed.rstrip("/").lower().removesuffix(suffix)
+        return {name: typed + suffix} if typed else {}
+
+    return derive
 
 
 @dataclass(frozen=True)

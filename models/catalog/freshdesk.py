@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from models.catalog.base import (
     AuthMethod,
     Category,
@@ -8,21 +6,12 @@ from models.catalog.base import (
     Setting,
     obj,
     secret,
+    vendor_host,
 )
 
 # https://developers.freshdesk.com/api/#authentication (API key as the Basic user, "X" as password)
 # https://developers.freshdesk.com/api/#list_all_companies (no time filter: no incremental)
-SUFFIX = ".freshdesk.com"
-
-
-def helpdesk_host(values: dict[str, str]) -> dict[str, str]:
-    """`acme`, `acme.freshdesk.com` and `https://acme.freshdesk.com/` all name one helpdesk;
-    whatever else was typed stays as it is, for the source's host check to judge."""
-    typed = values.get("domain", "").strip()
-    if "://" in typed:
-        typed = urlsplit(typed).netloc
-    typed = typed.rstrip("/").lower().removesuffix(SUFFIX)
-    return {"helpdesk_host": typed + SUFFIX} if typed else {}
+helpdesk_host = vendor_host("domain", ".freshdesk.com", "helpdesk_host")
 
 
 CONNECTOR = Connector(

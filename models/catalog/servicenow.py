@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from models.catalog.base import (
     AuthMethod,
     Category,
@@ -8,23 +6,11 @@ from models.catalog.base import (
     OAuthEndpoints,
     Setting,
     obj,
+    vendor_host,
 )
 
 # https://docs.servicenow.com/bundle/latest/page/administer/security/concept/c_OAuthAuthorizationCodeFlow.html
 # https://developer.servicenow.com/dev.do#!/reference/api/latest/rest/c_TableAPI
-SUFFIX = ".service-now.com"
-
-
-def _instance_host(values: dict[str, str]) -> dict[str, str]:
-    """`acme`, `acme.service-now.com` and `https://acme.service-now.com/` all name one host;
-    whatever else was typed stays as it is, for the source's host check to judge."""
-    typed = values.get("instance", "").strip()
-    if "://" in typed:
-        typed = urlsplit(typed).netloc
-    typed = typed.rstrip("/").lower().removesuffix(SUFFIX)
-    return {"instance_host": typed + SUFFIX} if typed else {}
-
-
 CONNECTOR = Connector(
     key="SERVICENOW",
     name="ServiceNow",
@@ -86,5 +72,5 @@ CONNECTOR = Connector(
         ),
     ),
     docs_url="https://developer.servicenow.com/dev.do#!/reference/api/latest/rest/c_TableAPI",
-    derive_values=_instance_host,
+    derive_values=vendor_host("instance", ".service-now.com", "instance_host"),
 )
