@@ -4,12 +4,20 @@
 reporting progress as it goes. It raises SourceUnavailable for what may pass (the task retries
 with backoff) and SourceFailed for what will not (the run ends FAILED with that message).
 Pages already loaded stay loaded either way, and an incremental job's cursor is the one that
-matches them: it is saved after each page's load, never before.
+matches them: it is saved after the load of the pages it covers, never before.
+
+Three stages overlap, each bounded: a task reads pages ahead (HTTP and JSON), the run maps
+them, and one write at a time upserts what was mapped. While a write is in flight the pages
+mapped meanwhile gather into the next batch (up to loading.BATCH rows), so a slow database
+gets larger, fewer statements and a fast one gets each page as soon as it is mapped. Progress
+is reported after the first write, then at most once every PROGRESS_EVERY seconds, and once
+at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -31,6 +39,8 @@ Progress = Callable[[int, int, int], Awaitable[None]]
 # Pages read ahead while the one before is loaded: the source's latency and the database's
 # overlap, and memory stays bounded by a few pages.
 READ_AHEAD = 2
+# Seconds between two progress reports of a run (each is a write and an event).
+PROGRESS_EVERY = 1.0
 
 __all__ = ["RunContext", "SourceFailed", "SourceUnavailable", "SyncOutcome", "sync_job"]
 
@@ -73,10 +83,19 @@ async def sync_job(run: RunContext) -> SyncOutcome:
         )
     plan = plan_for(run.job)
     outcome = SyncOutcome()
+    loader = _Loader(run, plan, outcome)
     try:
         async with open_session(source, Access.of(run.connection)) as session:
-            async for page in read_ahead(source.read(session, plan)):
-                await _load_page(run, plan, page, outcome)
+            try:
+                async for page in read_ahead(source.read(session, plan)):
+                    await loader.add(page)
+            except asyncio.CancelledError:
+                loader.cancel()
+                raise
+            except Exception:
+                await loader.finish()  # the pages read before the failure stay loaded
+                raise
+            await loader.finish()
     except httpx.TransportError as exc:  # a stream broken mid-read
         raise SourceUnavailable(f"{connector.name} stopped answering mid-read ({exc}).") from exc
     except DomainError as exc:  # a setting that cannot be used (an address, a template)
@@ -118,23 +137,93 @@ async def read_ahead(pages: AsyncIterator[Page], depth: int = READ_AHEAD) -> Asy
             await reader
 
 
-async def _load_page(run: RunContext, plan: ReadPlan, page: Page, outcome: SyncOutcome) -> None:
-    job = run.job
-    loaded = await loading.load(
-        job.tenant,
-        job.destination_object,
-        loading.FieldMap.of_job(job),
-        page.records,
-        first_index=outcome.records_read,
-    )
-    outcome.records_read += len(page.records)
-    outcome.records_written += loaded.written
-    outcome.records_failed += loaded.failed
-    room = loading.MAX_DESCRIBED - len(outcome.failures)
-    outcome.failures.extend(loaded.failures[: max(0, room)])
-    if plan.incremental and page.cursor not in (None, loading.saved_cursor(job)):
-        await loading.save_cursor(job, page.cursor)
-    await run.progress(outcome.records_read, outcome.records_written, outcome.records_failed)
+@dataclass
+class _Batch:
+    prepared: loading.Prepared
+    read: int  # records read up to the batch's last page
+    cursor: object = None  # the last cursor its pages gave, if any
+
+
+class _Loader:
+    """Maps pages as they come and writes them one batch at a time behind the mapping."""
+
+    def __init__(self, run: RunContext, plan: ReadPlan, outcome: SyncOutcome) -> None:
+        self.run, self.plan, self.outcome = run, plan, outcome
+        self.mapper = loading.Mapper(loading.FieldMap.of_job(run.job))
+        self.pending: _Batch | None = None
+        self.writing: asyncio.Task[None] | None = None
+        self.broken = False  # a write failed: nothing after it may be written
+        self.read = 0
+        self.reported: tuple[int, int, int] | None = None
+        self.reported_at = 0.0
+
+    async def add(self, page: Page) -> None:
+        batch = self.pending or _Batch(loading.Prepared(), 0)
+        loading.prepare(page.records, self.mapper, self.read, into=batch.prepared)
+        self.read += len(page.records)
+        batch.read = self.read
+        if page.cursor is not None:
+            batch.cursor = page.cursor
+        self.pending = batch
+        idle = self.writing is None or self.writing.done()
+        if idle or len(batch.prepared.rows) >= loading.BATCH:
+            await self._hand_over()
+
+    async def finish(self) -> None:
+        await self._settle()
+        if self.pending is not None:
+            await self._hand_over()
+            await self._settle()
+        await self._report(final=True)
+
+    def cancel(self) -> None:
+        writing, self.writing = self.writing, None
+        if writing is None:
+            return
+        if writing.done() and not writing.cancelled():
+            writing.exception()  # retrieved, so not logged as lost: the cancel wins
+        writing.cancel()
+
+    async def _hand_over(self) -> None:
+        await self._settle()
+        batch, self.pending = self.pending, None
+        if batch is not None and not self.broken:
+            self.writing = asyncio.create_task(self._write(batch))
+
+    async def _settle(self) -> None:
+        writing, self.writing = self.writing, None
+        if writing is None:
+            return
+        try:
+            await writing
+        except Exception:
+            self.broken = True
+            raise
+
+    async def _write(self, batch: _Batch) -> None:
+        job, outcome = self.run.job, self.outcome
+        await loading.write(job.tenant, job.destination_object, batch.prepared.rows)
+        loaded = batch.prepared.loaded
+        outcome.records_read = batch.read
+        outcome.records_written += loaded.written
+        outcome.records_failed += loaded.failed
+        room = loading.MAX_DESCRIBED - len(outcome.failures)
+        outcome.failures.extend(loaded.failures[: max(0, room)])
+        cursor = batch.cursor
+        if self.plan.incremental and cursor not in (None, loading.saved_cursor(job)):
+            await loading.save_cursor(job, cursor)
+        await self._report(final=False)
+
+    async def _report(self, *, final: bool) -> None:
+        outcome = self.outcome
+        if self.broken:
+            return
+        counts = (outcome.records_read, outcome.records_written, outcome.records_failed)
+        due = time.monotonic() - self.reported_at >= PROGRESS_EVERY
+        if counts == self.reported or not (final or due or self.reported is None):
+            return
+        self.reported, self.reported_at = counts, time.monotonic()
+        await self.run.progress(*counts)
 
 
 def _summary(job: Job, source_name: str, outcome: SyncOutcome) -> str:
