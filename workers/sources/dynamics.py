@@ -27,7 +27,7 @@ from typing import Any
 from models.catalog.base import SourceField
 from workers.sources.auth import OAuthBearer
 from workers.sources.budget import Budget
-from workers.sources.errors import SourceFailed
+from workers.sources.errors import SourceFailed, require_plain_names
 from workers.sources.paging import NextUrl, Request, walk
 from workers.sources.registry import register
 from workers.sources.source import Access, Page, ReadPlan, Session, Source, latest
@@ -48,9 +48,7 @@ HEADERS = {
 def query(plan: ReadPlan) -> dict[str, str]:
     """$select of the mapped columns (and modifiedon), $filter and $orderby when incremental."""
     columns = [name.split(".")[0] for name in plan.fields]
-    bad = [n for n in [plan.object, *columns] if not NAME.match(n)]
-    if bad:
-        raise SourceFailed(f"{bad[0]!r} is not a Dataverse table or column name.")
+    require_plain_names([plan.object, *columns], NAME, "Dataverse table or column name")
     params = {"$select": ",".join(dict.fromkeys([*columns, CURSOR]))}
     if plan.incremental:
         if plan.since:

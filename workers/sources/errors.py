@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 
 class SourceUnavailable(Exception):
     """A transient failure at the source (5xx, timeouts, connection errors): retry later."""
@@ -17,3 +20,11 @@ class CredentialsRefused(SourceFailed):
 
 class RepeatedCursor(SourceFailed):
     """The source handed back a page cursor it had already given: reading on would loop."""
+
+
+def require_plain_names(names: Iterable[str], pattern: re.Pattern[str], what: str) -> None:
+    """Refuse object and field names that are not plain names in a source's query language
+    (SOQL, ZOQL, OData): mappings come from users, and a query is built from them."""
+    bad = next((name for name in names if not pattern.match(name)), None)
+    if bad is not None:
+        raise SourceFailed(f"{bad!r} is not a {what}.")

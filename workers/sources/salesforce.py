@@ -15,7 +15,7 @@ from models.catalog import get_connector
 from models.catalog.base import SourceField
 from workers.sources.auth import OAuthBearer
 from workers.sources.budget import Budget
-from workers.sources.errors import SourceFailed
+from workers.sources.errors import SourceFailed, require_plain_names
 from workers.sources.paging import NextUrl, Request, walk
 from workers.sources.registry import register
 from workers.sources.source import Access, Page, ReadPlan, Session, Source, latest
@@ -38,10 +38,7 @@ TYPES = {
 
 
 def soql(plan: ReadPlan) -> str:
-    names = [plan.object, *plan.fields]
-    bad = [n for n in names if not NAME.match(n)]
-    if bad:
-        raise SourceFailed(f"{bad[0]!r} is not a Salesforce object or field name.")
+    require_plain_names([plan.object, *plan.fields], NAME, "Salesforce object or field name")
     fields = list(dict.fromkeys(["Id", *plan.fields, CURSOR]))
     query = f"SELECT {', '.join(fields)} FROM {plan.object}"
     if plan.incremental and plan.since:

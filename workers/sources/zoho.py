@@ -26,7 +26,7 @@ from typing import Any
 from models.catalog.base import SourceField
 from workers.sources.auth import OAuthBearer
 from workers.sources.budget import Budget
-from workers.sources.errors import SourceFailed
+from workers.sources.errors import SourceFailed, require_plain_names
 from workers.sources.paging import Cursor, Request, walk
 from workers.sources.registry import register
 from workers.sources.source import Access, Page, ReadPlan, Session, Source
@@ -55,9 +55,7 @@ def fields_param(plan: ReadPlan) -> str:
     `id` always comes back."""
     names = [name.split(".")[0] for name in plan.fields if name != "id"]
     wanted = list(dict.fromkeys([*names, CURSOR]))
-    bad = [n for n in [plan.object, *wanted] if not NAME.match(n)]
-    if bad:
-        raise SourceFailed(f"{bad[0]!r} is not a Zoho CRM module or field API name.")
+    require_plain_names([plan.object, *wanted], NAME, "Zoho CRM module or field API name")
     if len(wanted) > MAX_FIELDS:
         raise SourceFailed(f"Zoho CRM returns at most {MAX_FIELDS} fields a request; map fewer.")
     return ",".join(wanted)

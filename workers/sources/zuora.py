@@ -30,7 +30,7 @@ import httpx
 from models import credentials
 from models.catalog import get_connector
 from workers.sources.budget import Budget
-from workers.sources.errors import SourceFailed, SourceUnavailable
+from workers.sources.errors import SourceFailed, SourceUnavailable, require_plain_names
 from workers.sources.http import TIMEOUT, error_message
 from workers.sources.paging import Request, Step, walk
 from workers.sources.registry import register
@@ -108,10 +108,7 @@ class QueryMore:
 
 
 def zoql(plan: ReadPlan) -> str:
-    names = [plan.object, *plan.fields]
-    bad = [n for n in names if not NAME.match(n)]
-    if bad:
-        raise SourceFailed(f"{bad[0]!r} is not a Zuora object or field name.")
+    require_plain_names([plan.object, *plan.fields], NAME, "Zuora object or field name")
     fields = list(dict.fromkeys(["Id", *plan.fields, CURSOR]))
     query = f"select {', '.join(fields)} from {plan.object}"
     if plan.incremental and plan.since:
