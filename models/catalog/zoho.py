@@ -27,7 +27,8 @@ CONNECTOR = Connector(
         authorize_url="https://accounts.zoho.{data_centre}/oauth/v2/auth",
         token_url="https://accounts.zoho.{data_centre}/oauth/v2/token",
         revoke_url="https://accounts.zoho.{data_centre}/oauth/v2/token/revoke",
-        scopes=("ZohoCRM.modules.READ", "ZohoCRM.settings.READ"),
+        # ZohoCRM.org.READ: the Organization API names the org (models/oauth_quirks/zoho.py).
+        scopes=("ZohoCRM.modules.READ", "ZohoCRM.settings.READ", "ZohoCRM.org.READ"),
         authorize_params={"access_type": "offline", "prompt": "consent"},
         scope_separator=",",
     ),

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from models.oauth_quirks import dynamics, hubspot, jira, salesforce, simple, zendesk
+from models.oauth_quirks import (
+    dynamics,
+    hubspot,
+    intercom,
+    jira,
+    salesforce,
+    simple,
+    surveymonkey,
+    zendesk,
+    zoho,
+)
 from models.oauth_quirks.base import Inspection, Quirks, RevokeContext, TokenContext
 
 QUIRKS: dict[str, Quirks] = {
     "SFDC": salesforce.QUIRKS,
     "DYNAMICS": dynamics.QUIRKS,
     "HUBSPOT": hubspot.QUIRKS,
-    "ZOHO": simple.ZOHO,
+    "ZOHO": zoho.QUIRKS,
     "PIPEDRIVE": simple.PIPEDRIVE,
     "ZENDESK": zendesk.QUIRKS,
     "SERVICENOW": simple.SERVICENOW,
     "JIRA": jira.QUIRKS,
     "GONG_IO": simple.GONG,
-    "SURVEYMONKEY": simple.SURVEYMONKEY,
+    "SURVEYMONKEY": surveymonkey.QUIRKS,
+    "INTERCOM": intercom.QUIRKS,
 }
 
 

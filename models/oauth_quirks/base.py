@@ -34,6 +34,15 @@ class TokenContext:
     def api_host(self, default: str) -> str:
         return api_host(self.connector, default)
 
+    async def get_json(
+        self, url: str, scheme: str = "Bearer", headers: dict[str, str] | None = None
+    ) -> Any:
+        """GET `url` with the new access token; an error status raises (the callback says so)."""
+        auth = {"Authorization": f"{scheme} {self.token['access_token']}"}
+        response = await self.http.get(url, headers={**auth, **(headers or {})})
+        response.raise_for_status()
+        return response.json()
+
 
 @dataclass
 class Inspection:

@@ -1,15 +1,11 @@
-"""Vendors whose quirk is one field of the token response or one of the connection's settings.
+"""Vendors whose quirk is one field of the token response or one of the connection's settings
+(those that need a call to name the account have their own module).
 
-- Zoho: `api_domain` is the data centre's API host.
-  https://www.zoho.com/crm/developer/docs/api/v8/access-refresh.html
 - Pipedrive: `api_domain` is the company's own host (https://<company>.pipedrive.com), which
   also tells one company from another.
   https://developers.pipedrive.com/changelog/post/new-parameter-in-oauth-oauthtoken-responses
 - Gong: `api_base_url_for_customer` is the customer's API host (data residency).
   https://help.gong.io/docs/create-an-app-for-gong
-- SurveyMonkey: `access_url` is the API host of the account's data centre; tokens are
-  long-lived, with no refresh token. https://api.surveymonkey.com/v3/docs#authentication
-- Intercom needs nothing: its tokens do not expire and come without a refresh token.
 - ServiceNow: one instance is one account.
 """
 
@@ -24,11 +20,6 @@ def _host(url: str) -> str | None:
     return urlsplit(url).hostname if url else None
 
 
-async def zoho(ctx: TokenContext) -> Inspection:
-    domain = str(ctx.token.get("api_domain") or "")
-    return Inspection(extras={"api_domain": domain} if domain else {})
-
-
 async def pipedrive(ctx: TokenContext) -> Inspection:
     domain = str(ctx.token.get("api_domain") or "")
     return Inspection(account=_host(domain), extras={"api_domain": domain} if domain else {})
@@ -40,18 +31,10 @@ async def gong(ctx: TokenContext) -> Inspection:
     return Inspection(account=_host(base), extras=extras)
 
 
-async def surveymonkey(ctx: TokenContext) -> Inspection:
-    access_url = str(ctx.token.get("access_url") or "")
-    return Inspection(extras={"access_url": access_url} if access_url else {})
-
-
 async def servicenow(ctx: TokenContext) -> Inspection:
     return Inspection(account=str(ctx.settings.get("instance") or "") or None)
 
 
-ZOHO = Quirks(inspect=zoho)
 PIPEDRIVE = Quirks(inspect=pipedrive)
 GONG = Quirks(inspect=gong)
-SURVEYMONKEY = Quirks(inspect=surveymonkey)
-
 SERVICENOW = Quirks(inspect=servicenow)

@@ -170,7 +170,7 @@ OTHERS = [
         "ZOHO",
         {"data_centre": "eu"},
         lambda fake: {"api_domain": "https://www.zohoapis.eu"},
-        lambda fake: None,
+        lambda fake: fake.oauth.account_id,
     ),
     (
         "PIPEDRIVE",
@@ -178,7 +178,7 @@ OTHERS = [
         lambda fake: {"api_domain": "https://acme.pipedrive.com"},
         lambda fake: "acme.pipedrive.com",
     ),
-    ("INTERCOM", {}, lambda fake: {}, lambda fake: None),
+    ("INTERCOM", {}, lambda fake: {}, lambda fake: fake.oauth.account_id),
     (
         "GONG_IO",
         {},
@@ -189,7 +189,7 @@ OTHERS = [
         "SURVEYMONKEY",
         {},
         lambda fake: {"access_url": "https://api.eu.surveymonkey.com"},
-        lambda fake: None,
+        lambda fake: fake.oauth.account_id,
     ),
     ("SERVICENOW", {"instance": "acme"}, lambda fake: {}, lambda fake: "acme"),
 ]

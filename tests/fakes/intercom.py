@@ -94,7 +94,8 @@ class IntercomFake(VendorFake):
     Hooks: `add_conversations`, `add_contacts`, `add_companies` (dicts; `updated_at` may be a
     datetime, ISO text or Unix seconds; ids filled in), `rate_limited(reset_in, times)`,
     `versions_seen` (the Intercom-Version of each API request), and the OAuth server's
-    `issue_tokens`, `revoke_grant`.
+    `issue_tokens`, `revoke_grant`, `account_id` (the app id_code GET /me names, also the
+    records' workspace_id).
     """
 
     def __init__(
@@ -113,9 +114,14 @@ class IntercomFake(VendorFake):
         }
         self.versions_seen: list[str | None] = []
         self.scrolls: dict[str, int] = {}
-        self.workspace_id = "ecahpwf5"
         self._next_id = 100
         super().__init__(oauth, self._routes())
+        self.oauth: IntercomOAuth = oauth
+
+    @property
+    def workspace_id(self) -> str:
+        """The app's id_code, which GET /me names; set `oauth.account_id` to change it."""
+        return str(self.oauth.account_id)
 
     # ---- seeding and hooks --------------------------------------------------------------
 
@@ -230,15 +236,7 @@ class IntercomFake(VendorFake):
         denied = self._gate(request)
         if denied:
             return denied
-        return self._ok(
-            {
-                "type": "admin",
-                "id": "991267",
-                "email": "admin@example.com",
-                "name": "Ada Admin",
-                "app": {"type": "app", "id_code": self.workspace_id, "name": "Acme"},
-            }
-        )
+        return self._ok(self.oauth.me())
 
     async def _search(self, request: Request) -> Response:
         denied = self._gate(request)

@@ -15,7 +15,8 @@ Written from SurveyMonkey's published API v3 documentation, https://api.surveymo
 - GET /v3/surveys/{id}/responses/bulk (per_page at most 100; start_modified_at,
   end_modified_at, sort_by=date_modified, sort_order): #api-endpoints-get-surveys-id-responses-bulk
   https://rdrr.io/github/sfirke/surveymonkey/man/get_responses.html
-- GET /v3/users/me: #api-endpoints-get-users-me
+- GET /v3/users/me (the user's `id`, `username`, `email`, `account_type`):
+  #api-endpoints-get-users-me
 - Rate limits (draft and private apps: 120 requests a minute, 500 a day; every answer carries
   X-Ratelimit-App-Global-Minute-Limit / -Remaining / -Reset and the -Day- trio, Reset in
   seconds; 429 without Retry-After): #request-and-response-limits
@@ -94,7 +95,7 @@ class SurveyMonkeyFake(VendorFake):
     Hooks: `add_survey(title, date_modified=...)` (returns the survey), `add_responses(survey_id,
     [...])` (each with `date_modified`; ids filled in), `rate_limited(reset_in, times)`,
     `minute_remaining` (what the headers report), and the OAuth server's `issue_tokens`,
-    `revoke_grant`.
+    `revoke_grant`, `account_id` (the user id GET /v3/users/me answers).
     """
 
     def __init__(
@@ -213,15 +214,7 @@ class SurveyMonkeyFake(VendorFake):
         denied = self._auth(request)
         if denied:
             return denied
-        return self._ok(
-            {
-                "id": "1234",
-                "username": "acme-research",
-                "email": "research@example.com",
-                "account_type": "enterprise_platinum",
-                "href": str(request.url),
-            }
-        )
+        return self._ok(self.oauth.me(request))  # its `id` is `oauth.account_id`
 
     async def _list_surveys(self, request: Request) -> Response:
         denied = self._auth(request)

@@ -30,7 +30,8 @@ an If-Modified-Since with nothing newer.
 
 Hooks: `add_records(module, [...])`, `max_per_page` (answer fewer than asked),
 `too_many_requests(times)`, `org_offset`, and the OAuth server's `issue_tokens`,
-`expire_access_token`, `revoke_grant`, `disable_user`.
+`expire_access_token`, `revoke_grant`, `disable_user`, `account_id` (the org's id that
+GET /crm/{version}/org answers; it needs the ZohoCRM.org scope).
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ class ZohoFake(VendorFake):
         self.org_offset = timezone(timedelta(hours=5, minutes=30))
         self.page_tokens: dict[str, int] = {}
         self._next_id = 5_725_767_000_000_000_000
-        super().__init__(oauth, self._routes())
+        # The org (GET /crm/{version}/org, the account) is answered by the OAuth fake.
+        super().__init__(oauth, [*oauth.account_routes(), *self._routes()])
         self.oauth: ZohoApiOAuth = oauth
 
     # ---- seeding and hooks --------------------------------------------------------------
