@@ -42,12 +42,22 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
 
 
 def _stop_embedded_redis(data_dir: Path) -> None:
-    socket_path = str((data_dir / "redis.sock").resolve())
-    found = subprocess.run(["pgrep", "-f", socket_path], capture_output=True, text=True)
-    pids = [int(pid) for pid in found.stdout.split()]
+    socket_path = str((data_dir / "redis.sock").resolve()).encode()
+    pids = [
+        int(proc.name)
+        for proc in Path("/proc").iterdir()
+        if proc.name.isdigit() and socket_path in _cmdline(proc)
+    ]
     assert pids, "the embedded Redis of the served process was not found"
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # the process ended while we looked
+        return b""
 
 
 async def test_readyz_names_the_part_that_is_down_while_healthz_stays_up(
