@@ -1,6 +1,6 @@
 """How the core hands work to the background: the worker package installs a dispatcher.
 
-The core never imports the workers; at start-up (models.runtime) the arq-backed dispatcher
+The core never imports the workers; at start-up (workers.runtime) the arq-backed dispatcher
 from `workers.queue` is installed here, and services call it after their writes commit.
 """
 
@@ -30,5 +30,5 @@ def install(dispatcher: Dispatcher) -> None:
 
 def current() -> Dispatcher:
     if not _dispatcher:
-        raise RuntimeError("No dispatcher installed; call models.runtime.startup() first.")
+        raise RuntimeError("No dispatcher installed; call workers.runtime.startup() first.")
     return _dispatcher[0]

@@ -73,7 +73,7 @@ def install(bus: EventBus) -> None:
 
 def bus() -> EventBus:
     if not _bus:
-        raise RuntimeError("The event bus is not started; call models.runtime.startup() first.")
+        raise RuntimeError("The event bus is not started; call workers.runtime.startup() first.")
     return _bus[0]
 
 
