@@ -90,11 +90,10 @@ async def create_connection(
         await limits.check_can_add(actor.tenant, connector)
         await _check_name_free(actor.tenant, name)
         await connection.save()
-    await activities.record(
+    await _record(
         ActivityKind.CONNECTION_CREATED,
-        tenant=actor.tenant,
-        actor=actor.user,
-        connection=connection,
+        actor,
+        connection,
         message=f"{actor.user} created the {connector.name} connection {name!r}.",
     )
     if connection.status is ConnectionStatus.ACTIVE:
@@ -136,11 +135,10 @@ async def update_connection(
             changed.append("name")
         connection.name, connection.name_key = new_name, new_name.casefold()
     await connection.save()
-    await activities.record(
+    await _record(
         ActivityKind.CONNECTION_UPDATED,
-        tenant=actor.tenant,
-        actor=actor.user,
-        connection=connection,
+        actor,
+        connection,
         message=f"{actor.user} changed {', '.join(changed) or 'nothing'}.",
     )
     await events.connection_changed(connection.tenant, connection.id)
@@ -152,11 +150,10 @@ async def delete_connection(actor: Actor, connection_id: str) -> str:
     connection = await get_connection(actor, connection_id)
     await jobs.cancel_active_runs(connection, reason="its connection was deleted")
     deleted_id = str(connection.id)
-    await activities.record(
+    await _record(
         ActivityKind.CONNECTION_DELETED,
-        tenant=actor.tenant,
-        actor=actor.user,
-        connection=connection,
+        actor,
+        connection,
         message=f"{actor.user} deleted the connection {connection.name!r}.",
     )
     await connection.delete()
@@ -200,11 +197,10 @@ async def revoke_connection(actor: Actor, connection_id: str) -> Connection:
         status=ConnectionStatus.REVOKED,
         token_expires_at=None,
     )
-    await activities.record(
+    await _record(
         ActivityKind.CONNECTION_REVOKED,
-        tenant=actor.tenant,
-        actor=actor.user,
-        connection=connection,
+        actor,
+        connection,
         message=f"{actor.user} revoked the connection. {outcome}",
     )
     await events.connection_changed(connection.tenant, connection.id)
@@ -253,11 +249,10 @@ async def _replace_key_credentials(
         account = await _check(actor, connector, parsed)
         _refuse_account_switch(connection, account, allow_account_change)
     except DomainError as error:
-        await activities.record(
+        await _record(
             ActivityKind.CONNECTION_REAUTHORIZED,
-            tenant=actor.tenant,
-            actor=actor.user,
-            connection=connection,
+            actor,
+            connection,
             status=ActivityStatus.FAILED,
             error=error.message,
             message="The new credentials were refused; the old ones stay in place.",
@@ -275,11 +270,10 @@ async def _replace_key_credentials(
         source_account=account or connection.source_account,
         authorized_at=activities.now(),
     )
-    await activities.record(
+    await _record(
         ActivityKind.CONNECTION_REAUTHORIZED,
-        tenant=actor.tenant,
-        actor=actor.user,
-        connection=connection,
+        actor,
+        connection,
         message=f"{actor.user} replaced the credentials; they were checked at {connector.name}.",
     )
     if first_activation:
@@ -345,3 +339,12 @@ async def set_connection_limit(
     if max_connections < 0:
         raise InvalidInput("`maxConnections` must be 0 or more.", field=["maxConnections"])
     return await limits.set_limit(tenant.strip(), connector, max_connections, actor.user)
+
+
+async def _record(
+    kind: ActivityKind, actor: Actor, connection: Connection, **fields: Any
+) -> None:
+    """The activity of a change an actor made to a connection."""
+    await activities.record(
+        kind, tenant=actor.tenant, actor=actor.user, connection=connection, **fields
+    )
