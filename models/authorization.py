@@ -264,9 +264,7 @@ async def _store(
     if not stored:
         raise CallbackFailed("The connection changed while you logged in; start again.")
     await activities.record(
-        ActivityKind.CONNECTION_REAUTHORIZED
-        if row.reauthorize
-        else ActivityKind.CONNECTION_AUTHORIZED,
+        _kind(row),
         tenant=connection.tenant,
         actor=row.user,
         connection=connection,
@@ -275,6 +273,12 @@ async def _store(
     if first_activation:
         await jobs.create_default_jobs(connection, _actor(row))
     await events.connection_changed(connection.tenant, connection.id)
+
+
+def _kind(row: OAuthState) -> ActivityKind:
+    if row.reauthorize:
+        return ActivityKind.CONNECTION_REAUTHORIZED
+    return ActivityKind.CONNECTION_AUTHORIZED
 
 
 def _success(connection: Connection, row: OAuthState) -> str:
@@ -286,9 +290,7 @@ def _success(connection: Connection, row: OAuthState) -> str:
 
 async def _record_failure(row: OAuthState, connection: Connection, message: str) -> None:
     await activities.record(
-        ActivityKind.CONNECTION_REAUTHORIZED
-        if row.reauthorize
-        else ActivityKind.CONNECTION_AUTHORIZED,
+        _kind(row),
         tenant=connection.tenant,
         actor=row.user,
         connection=connection,

@@ -13,7 +13,6 @@ day again (events still arriving for it are read again; `$insert_id` keys absorb
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from models import settings as config
 from workers.sources.auth import KeyAuth, basic
 from workers.sources.budget import Budget
 from workers.sources.errors import SourceFailed
+from workers.sources.paging import json_line
 from workers.sources.registry import register
 from workers.sources.source import Access, Page, ReadPlan, Session, Source
 
@@ -70,22 +70,12 @@ async def _window(session: Session, start: date, end: date) -> AsyncIterator[Pag
         batch: list[dict[str, Any]] = []
         async for line in response.aiter_lines():
             if line.strip():
-                batch.append(_event(line))
+                batch.append(json_line(line, "Mixpanel's export sent a line", "an event"))
             if len(batch) >= PAGE:
                 yield Page(batch)
                 batch = []
         if batch:
             yield Page(batch)
-
-
-def _event(line: str) -> dict[str, Any]:
-    try:
-        event = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise SourceFailed("Mixpanel's export sent a line that is not JSON.") from exc
-    if not isinstance(event, dict):
-        raise SourceFailed("Mixpanel's export sent a line that is not an event.")
-    return event
 
 
 async def check(session: Session) -> str | None:

@@ -204,3 +204,14 @@ def _json(http: SourceHttp, response: httpx.Response) -> Any:
         return orjson.loads(response.content)  # pages are the hot path: orjson, not json
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceFailed(f"{http.name} answered a page that is not JSON.") from exc
+
+
+def json_line(line: str, where: str, what: str) -> dict[str, Any]:
+    """One object of a JSON-lines body; the errors read "<where> that is not JSON/<what>"."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise SourceFailed(f"{where} that is not JSON.") from exc
+    if not isinstance(value, dict):
+        raise SourceFailed(f"{where} that is not {what}.")
+    return value

@@ -15,7 +15,6 @@ are loaded, and later reads only files changed after it.
 from __future__ import annotations
 
 import csv
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -32,7 +31,7 @@ from workers.sources.auth import KeyAuth
 from workers.sources.budget import Budget
 from workers.sources.errors import SourceFailed
 from workers.sources.http import Dialect, SourceHttp
-from workers.sources.paging import Cursor, Request, walk
+from workers.sources.paging import Cursor, Request, json_line, walk
 from workers.sources.registry import register
 from workers.sources.source import Access, Page, ReadPlan, Session, Source
 
@@ -169,7 +168,11 @@ async def _rows(session: Session, file: File) -> AsyncIterator[list[dict[str, An
                 header = _csv_line(line)
                 continue
             number += 1
-            row = dict(zip(header, _csv_line(line), strict=False)) if header else _json(line)
+            row = (
+                dict(zip(header, _csv_line(line), strict=False))
+                if header
+                else json_line(line, "An S3 JSON-lines file has a line", "an object")
+            )
             batch.append({**row, "_file": file.key, "_row": number})
             if len(batch) >= PAGE:
                 yield batch
@@ -201,16 +204,6 @@ async def _csv_records(lines: AsyncIterator[str]) -> AsyncIterator[str]:
 
 def _csv_line(record: str) -> list[str]:
     return next(csv.reader([record]), [])
-
-
-def _json(line: str) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise SourceFailed("An S3 JSON-lines file has a line that is not JSON.") from exc
-    if not isinstance(row, dict):
-        raise SourceFailed("An S3 JSON-lines file has a line that is not an object.")
-    return row
 
 
 # ---- what the console asks -----------------------------------------------------------------
