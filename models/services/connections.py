@@ -341,9 +341,7 @@ async def set_connection_limit(
     return await limits.set_limit(tenant.strip(), connector, max_connections, actor.user)
 
 
-async def _record(
-    kind: ActivityKind, actor: Actor, connection: Connection, **fields: Any
-) -> None:
+async def _record(kind: ActivityKind, actor: Actor, connection: Connection, **fields: Any) -> None:
     """The activity of a change an actor made to a connection."""
     await activities.record(
         kind, tenant=actor.tenant, actor=actor.user, connection=connection, **fields
